@@ -824,7 +824,7 @@ static int step_exec(struct px_ctx *ctx, const struct px_step *st)
 	fcntl(po[0], F_SETFL, O_NONBLOCK);
 	fcntl(pe[0], F_SETFL, O_NONBLOCK);
 	px_trace(ctx, "exec: %s", argv[2]);
-	until = px_limit(ctx, ctx->deadline);
+	until = ctx->deadline;
 	for (;;) {
 		struct pollfd pf[2];
 		int n = 0;
@@ -846,11 +846,13 @@ static int step_exec(struct px_ctx *ctx, const struct px_step *st)
 	}
 	close(po[0]);
 	close(pe[0]);
-	if (!px_proc_reap(&p, 0) && !proc_wait(&p, tk_now_us() + (exited_at ? 1000000 : 0))) {
+	/* Output closed (or the limit passed): the shell is ending or hung. */
+	if (!px_proc_reap(&p, 0) && !proc_wait(&p, until)) {
 		/* Only the scenario limit gets here: kill the command's group. */
 		kill(-p.pid, SIGKILL);
 		px_proc_reap(&p, 1);
 		res->took_us = tk_now_us() - t0;
+		ctx->deadline_hit = 1;
 		return px_fail(ctx, "exec did not finish: %s", argv[2]);
 	}
 	res->took_us = tk_now_us() - t0;
