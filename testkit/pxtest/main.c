@@ -123,23 +123,24 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 	return 0;
 }
 
-/* Kills what a scenario process started and then itself: the PIDs it
- * listed in .pids that are still its children or in its group, then its
- * process group (it leads one).
+/* Kills what a scenario process started, then the process itself. Called
+ * before it is reaped, so its PID is still its own. What it started is
+ * found in /proc: its children (orphans reparented to it too, as it is a
+ * child subreaper) and members of its process group; a child leading its
+ * own group (an exec step's shell) has its group killed with it.
  */
 static void job_kill(struct job *j)
 {
-	char path[PATH_MAX + 16];
-	FILE *f;
-	long pid;
+	DIR *d = opendir("/proc");
+	struct dirent *e;
 
-	snprintf(path, sizeof(path), "%s/.pids", j->tmp);
-	f = fopen(path, "r");
-	while (f && fscanf(f, "%ld", &pid) == 1) {
-		char stat_path[64], line[512];
+	while (d && (e = readdir(d))) {
+		char stat_path[300], line[512];
+		long pid = strtol(e->d_name, NULL, 10), ppid = 0, pgrp = 0;
 		FILE *sf;
-		long ppid = 0, pgrp = 0;
 
+		if (pid <= 0 || pid == j->pid)
+			continue;
 		snprintf(stat_path, sizeof(stat_path), "/proc/%ld/stat", pid);
 		sf = fopen(stat_path, "r");
 		if (!sf)
@@ -151,14 +152,14 @@ static void job_kill(struct job *j)
 				sscanf(rp + 2, "%*c %ld %ld", &ppid, &pgrp);
 		}
 		fclose(sf);
-		if (ppid == j->pid || pgrp == j->pid) {
-			if (pgrp == pid)
-				kill((pid_t)-pid, SIGKILL);
-			kill((pid_t)pid, SIGKILL);
-		}
+		if (ppid != j->pid && pgrp != j->pid)
+			continue;
+		if (pgrp == pid)
+			kill((pid_t)-pid, SIGKILL);
+		kill((pid_t)pid, SIGKILL);
 	}
-	if (f)
-		fclose(f);
+	if (d)
+		closedir(d);
 	kill(-j->pid, SIGKILL);
 	kill(j->pid, SIGKILL);
 }

@@ -276,8 +276,6 @@ static pid_t spawn(struct px_ctx *ctx, char *const argv[], const char *out_path,
 		   int err_fd)
 {
 	pid_t parent = getpid(), pid;
-	char line[32];
-	int fd;
 
 	pid = fork();
 	if (pid < 0)
@@ -303,19 +301,6 @@ static pid_t spawn(struct px_ctx *ctx, char *const argv[], const char *out_path,
 		execv(argv[0], argv);
 		dprintf(2, "pxtest: cannot execute %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
-	}
-	/* Tell the parent, so it can kill what we started if we are killed. */
-	snprintf(line, sizeof(line), "%d\n", (int)pid);
-	{
-		char path[4096];
-
-		snprintf(path, sizeof(path), "%s/.pids", ctx->env->tmp);
-		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-		if (fd >= 0) {
-			if (write(fd, line, strlen(line)) < 0)
-				line[0] = '\0';   /* best effort: the parent falls back to the group */
-			close(fd);
-		}
 	}
 	return pid;
 }
