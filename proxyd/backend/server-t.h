@@ -1,0 +1,38 @@
+/* Types of servers (see server.h). */
+#ifndef PX_BACKEND_SERVER_T_H
+#define PX_BACKEND_SERVER_T_H
+
+#include <stdint.h>
+#include "core/list.h"
+#include "core/net-t.h"
+
+struct px_proxy;
+
+struct px_server {
+	char *id;
+	struct px_proxy *be;
+	char *file;                 /* where it was declared */
+	int line;
+	uint32_t puid;              /* position in the backend, from 1 */
+	char *addr_str;             /* address as written */
+	union px_sockaddr addr;
+	socklen_t addrlen;
+	uint32_t maxconn;           /* concurrent streams, 0 = no limit */
+	uint32_t weight;            /* 0 to 256; 0 receives no new traffic */
+	int disabled;               /* "disabled": in maintenance */
+
+	/* Run-time state. */
+	uint32_t cur_sess;          /* streams assigned to it now */
+	uint64_t cum_sess;          /* streams ever assigned */
+	struct px_list queue;       /* streams waiting for this server */
+	uint32_t nqueued;
+	struct px_list idle;        /* idle connections, most recent first */
+	uint32_t nidle;
+	uint32_t cur_conns;         /* open connections, idle ones included */
+	int64_t rr_weight;          /* smooth weighted round robin state */
+	uint64_t failed_conns;      /* connection attempts that failed */
+	uint64_t retries;           /* retries on this server */
+	uint64_t redispatches;      /* streams moved to another server */
+};
+
+#endif

@@ -1,0 +1,202 @@
+/* Connections to servers. Opening them (non-blocking connect), keeping the
+ * reusable ones in their server's idle list between requests, handing
+ * them out according to the backend's http-reuse strategy, and closing
+ * idle ones the server closed or that stayed unused too long. The
+ * exchange on a connection in use belongs to the stream holding it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "backend/server.h"
+#include "backend/srvconn.h"
+#include "core/buf.h"
+#include "core/ev.h"
+#include "core/net.h"
+#include "core/pool.h"
+#include "proto/conn.h"
+#include "proto/sess.h"
+#include "proto/stream.h"
+
+/* How long an idle server connection is kept (HAProxy's pool-purge-delay). */
+uint32_t px_srvconn_idle_ms = 5000;
+
+static __thread struct px_pool srvconn_pool =
+	PX_POOL_INIT("srvconn", sizeof(struct px_srvconn));
+
+static void srvconn_io(struct px_io *io, uint32_t events);
+static void srvconn_idle_timeout(struct px_timer *t);
+
+static void srvconn_release_mem(void *obj)
+{
+	px_pool_free(&srvconn_pool, obj);
+}
+
+/* Starts a connection to <srv>. Returns it (PX_CF_CONNECTING set), or NULL
+ * with errno-like code in <err>.
+ */
+struct px_srvconn *px_srvconn_connect(struct px_loop *loop, struct px_server *srv,
+                                      int *err)
+{
+	struct px_srvconn *sc;
+	int fd;
+
+	fd = socket(srv->addr.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		*err = errno;
+		return NULL;
+	}
+	if (srv->addr.sa.sa_family != AF_UNIX)
+		px_sock_nodelay(fd);
+	if (connect(fd, &srv->addr.sa, srv->addrlen) < 0 && errno != EINPROGRESS) {
+		*err = errno;
+		close(fd);
+		return NULL;
+	}
+	sc = px_pool_alloc(&srvconn_pool);
+	if (!sc) {
+		*err = ENOMEM;
+		close(fd);
+		return NULL;
+	}
+	memset(sc, 0, sizeof(*sc));
+	sc->conn.io.fd = fd;
+	sc->conn.io.fn = srvconn_io;
+	sc->conn.flags = PX_CF_CONNECTING;
+	sc->loop = loop;
+	sc->srv = srv;
+	px_list_init(&sc->link);
+	px_timer_init(&sc->timer, srvconn_idle_timeout);
+	if (px_io_add(loop, &sc->conn.io, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
+		*err = errno;
+		close(fd);
+		px_pool_free(&srvconn_pool, sc);
+		return NULL;
+	}
+	srv->cur_conns++;
+	return sc;
+}
+
+/* Tells how a connect() ended once the socket is writable. Returns 0 when
+ * connected, -2 when still in progress, or -1 on failure (errno set).
+ */
+int px_srvconn_check_connect(struct px_srvconn *sc)
+{
+	int soerr = 0;
+	socklen_t len = sizeof(soerr);
+
+	if (!(sc->conn.flags & PX_CF_CONNECTING))
+		return 0;
+	if (!(sc->conn.flags & (PX_CF_WR_READY | PX_CF_RD_READY)))
+		return -2;
+	if (getsockopt(sc->conn.io.fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+		soerr = errno;
+	if (soerr) {
+		errno = soerr;
+		return -1;
+	}
+	sc->conn.flags &= ~PX_CF_CONNECTING;
+	/* A connection reported writable but not yet established would give
+	 * ENOTCONN here; that cannot happen with SO_ERROR clear and EPOLLOUT.
+	 */
+	return 0;
+}
+
+/* Finds an idle connection of <srv> that the strategy <reuse> allows for a
+ * request that is (or not) the first of its session and that proxyd can
+ * (or not) send again should the connection turn out to be closed.
+ * Returns it detached from the idle list, or NULL.
+ */
+struct px_srvconn *px_srvconn_take_idle(struct px_server *srv, enum px_reuse reuse,
+                                        int first_req, int retryable)
+{
+	struct px_list *e;
+
+	if (px_list_empty(&srv->idle) || reuse == PX_REUSE_NEVER)
+		return NULL;
+	if (first_req) {
+		/* HAProxy's "safe" sends a session's first request on a new
+		 * connection so that a connection closed by the server at
+		 * that moment costs nothing: the browser retries. proxyd
+		 * retries such requests itself, so only requests it cannot
+		 * retry still need a new connection.
+		 */
+		if (reuse == PX_REUSE_SAFE && !retryable)
+			return NULL;
+	}
+	px_list_for_each(e, &srv->idle) {
+		struct px_srvconn *sc = px_container_of(e, struct px_srvconn, link);
+
+		if (first_req && reuse == PX_REUSE_AGGRESSIVE && sc->nreq < 2)
+			continue;
+		px_list_del(&sc->link);
+		srv->nidle--;
+		px_timer_del(sc->loop, &sc->timer);
+		return sc;
+	}
+	return NULL;
+}
+
+/* Closes <sc>, with a reset when <abort> (no clean end for the peer). */
+void px_srvconn_close(struct px_srvconn *sc, int abort)
+{
+	if (!px_list_empty(&sc->link)) {
+		px_list_del(&sc->link);
+		sc->srv->nidle--;
+	}
+	px_timer_del(sc->loop, &sc->timer);
+	if (abort) {
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+		setsockopt(sc->conn.io.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	}
+	close(sc->conn.io.fd);
+	sc->conn.io.fn = NULL;
+	sc->conn.io.fd = -1;
+	px_buf_release(&sc->conn.buf);
+	sc->srv->cur_conns--;
+	px_loop_defer(sc->loop, srvconn_release_mem, sc);
+}
+
+/* Ends the use of <sc> by its stream: back to the idle list when <keep>
+ * (and the connection is clean), closed otherwise.
+ */
+void px_srvconn_release(struct px_srvconn *sc, int keep)
+{
+	sc->strm = NULL;
+	if (!keep || sc->conn.buf.len || (sc->conn.flags & (PX_CF_RD_EOF | PX_CF_ERROR))) {
+		px_srvconn_close(sc, 0);
+		return;
+	}
+	px_buf_release(&sc->conn.buf);
+	px_list_insert(&sc->srv->idle, &sc->link);
+	sc->srv->nidle++;
+	px_timer_set(sc->loop, &sc->timer, sc->loop->now_ms + px_srvconn_idle_ms);
+}
+
+static void srvconn_idle_timeout(struct px_timer *t)
+{
+	struct px_srvconn *sc = px_container_of(t, struct px_srvconn, timer);
+
+	if (!sc->strm)
+		px_srvconn_close(sc, 0);
+}
+
+static void srvconn_io(struct px_io *io, uint32_t events)
+{
+	struct px_srvconn *sc = px_container_of(io, struct px_srvconn, conn.io);
+
+	px_conn_note_events(&sc->conn, events);
+	if (sc->strm) {
+		px_stream_process(sc->strm);
+		return;
+	}
+	/* Idle: the server closed it, or sent bytes nobody asked for. */
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+		if (sc->owner)
+			px_sess_srvconn_lost(sc);
+		else
+			px_srvconn_close(sc, 0);
+	}
+}

@@ -1,0 +1,20 @@
+/* Connections to servers: connecting, the idle pool, reuse. */
+#ifndef PX_BACKEND_SRVCONN_H
+#define PX_BACKEND_SRVCONN_H
+
+#include "backend/srvconn-t.h"
+#include "cfg/proxy-t.h"
+
+struct px_loop;
+
+struct px_srvconn *px_srvconn_connect(struct px_loop *loop, struct px_server *srv,
+                                      int *err);
+struct px_srvconn *px_srvconn_take_idle(struct px_server *srv, enum px_reuse reuse,
+                                        int first_req, int retryable);
+void px_srvconn_release(struct px_srvconn *sc, int keep);
+void px_srvconn_close(struct px_srvconn *sc, int abort);
+int px_srvconn_check_connect(struct px_srvconn *sc);
+
+extern uint32_t px_srvconn_idle_ms;
+
+#endif

@@ -1,0 +1,103 @@
+/* Types of the configuration layer: keyword tables, the parse context and
+ * configuration generations.
+ */
+#ifndef PX_CFG_CFG_T_H
+#define PX_CFG_CFG_T_H
+
+#include <stdint.h>
+#include "core/list.h"
+
+/* Sections, also used as bits in a keyword's "sections" mask. */
+enum px_section {
+	PX_SEC_NONE     = 0,
+	PX_SEC_GLOBAL   = 1 << 0,
+	PX_SEC_DEFAULTS = 1 << 1,
+	PX_SEC_FRONTEND = 1 << 2,
+	PX_SEC_BACKEND  = 1 << 3,
+	PX_SEC_LISTEN   = 1 << 4,
+};
+
+#define PX_SEC_PROXIES (PX_SEC_DEFAULTS | PX_SEC_FRONTEND | PX_SEC_BACKEND | PX_SEC_LISTEN)
+#define PX_SEC_FE      (PX_SEC_DEFAULTS | PX_SEC_FRONTEND | PX_SEC_LISTEN)
+#define PX_SEC_BE      (PX_SEC_DEFAULTS | PX_SEC_BACKEND | PX_SEC_LISTEN)
+
+struct px_gen;
+struct px_proxy;
+struct px_cfg_ctx;
+
+/* Parses one configuration line whose keyword is args[0]. Returns 0, or -1
+ * with a message in <err> (the caller adds file, line and keyword).
+ */
+typedef int (*px_kw_fn)(char **args, int nargs, struct px_cfg_ctx *ctx, char **err);
+
+struct px_cfg_kw {
+	const char *name;
+	unsigned sections;     /* where it is allowed (PX_SEC_* bits) */
+	px_kw_fn parse;
+};
+
+/* A keyword table registered by its owning module. */
+struct px_cfg_kw_list {
+	struct px_cfg_kw_list *next;
+	const struct px_cfg_kw *kws;   /* terminated by an entry without name */
+};
+
+/* Things a generation frees when it dies. */
+struct px_cleanup {
+	struct px_cleanup *next;
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+/* Process-wide settings from the "global" section. */
+struct px_global {
+	int daemon;
+	char *pidfile;
+	char *user, *group;
+	int uid, gid;            /* -1 when unset */
+	uint32_t maxconn;
+	uint32_t bufsize;        /* tune.bufsize */
+	uint32_t maxrewrite;     /* tune.maxrewrite */
+	uint32_t maxhdr;         /* tune.http.maxhdr, start line included */
+	uint32_t logurilen;      /* tune.http.logurilen */
+	char *log_tag;           /* log-tag */
+	char *log_host;          /* log-send-hostname */
+	struct px_logger **loggers;
+	int nloggers;
+};
+
+/* A configuration generation: everything parsed from the files, immutable
+ * once published. Streams hold a reference to the generation they started
+ * with; a reload builds a new one and swaps the current pointer.
+ */
+struct px_gen {
+	uint32_t refcnt;
+	uint32_t id;              /* generation number, 1 for the first */
+	char **files;             /* files it was read from */
+	int nfiles;
+	struct px_global global;
+	struct px_list proxies;   /* struct px_proxy, frontends and backends */
+	struct px_list defaults;  /* named and anonymous defaults sections */
+	struct px_list binds;     /* struct px_bind of every frontend */
+	struct px_cleanup *cleanups;
+};
+
+/* State while parsing a set of files into a generation. */
+struct px_cfg_ctx {
+	struct px_gen *gen;
+	const char *file;
+	int line;
+	enum px_section section;
+	const char *section_name;    /* "frontend", "global"... */
+	struct px_proxy *px;         /* current proxy or defaults section */
+	struct px_proxy *defaults;   /* defaults in effect for new proxies */
+	int negate;                  /* the line started with "no" */
+	int nerr;
+	int nwarn;
+	int check_only;              /* proxyd -c: do not open sockets */
+	void (*report)(void *arg, int is_warning, const char *msg);
+	void *report_arg;
+	unsigned hinted;             /* one-time hints already printed (bits) */
+};
+
+#endif

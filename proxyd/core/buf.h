@@ -1,0 +1,47 @@
+/* I/O buffers: one pool of tune.bufsize-byte areas per thread, and the few
+ * operations the protocol code needs. A buffer keeps "reserve" bytes free in
+ * front of the data it receives first, so that a header block can be
+ * rewritten in place, longer than it arrived (HAProxy's tune.maxrewrite).
+ */
+#ifndef PX_CORE_BUF_H
+#define PX_CORE_BUF_H
+
+#include <string.h>
+#include "core/buf-t.h"
+
+extern uint32_t px_bufsize;      /* tune.bufsize */
+extern uint32_t px_bufreserve;   /* tune.maxrewrite */
+
+int px_buf_setup(uint32_t size, uint32_t reserve);
+int px_buf_alloc(struct px_buf *b);
+void px_buf_release(struct px_buf *b);
+void px_buf_realign(struct px_buf *b, uint32_t to);
+
+static inline char *px_buf_data(const struct px_buf *b)
+{
+	return b->area + b->head;
+}
+
+static inline char *px_buf_tail(const struct px_buf *b)
+{
+	return b->area + b->head + b->len;
+}
+
+/* Bytes that can still be appended after the data. */
+static inline uint32_t px_buf_room(const struct px_buf *b)
+{
+	return px_bufsize - b->head - b->len;
+}
+
+/* Drops <n> bytes from the front; an emptied buffer restarts at the reserve
+ * offset so the next message has rewrite space in front of it.
+ */
+static inline void px_buf_consume(struct px_buf *b, uint32_t n)
+{
+	b->head += n;
+	b->len -= n;
+	if (!b->len)
+		b->head = px_bufreserve;
+}
+
+#endif

@@ -1,0 +1,465 @@
+/* proxyd: command line, start-up (configuration, resource limits,
+ * listeners, daemon mode, privileges), signals (stop, soft stop, reload)
+ * and the main loop. Everything else is in the modules.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "backend/srvconn.h"
+#include "cfg/cfg.h"
+#include "core/buf.h"
+#include "core/ev.h"
+#include "core/log.h"
+#include "core/pool.h"
+#include "proto/http.h"
+#include "proto/listener.h"
+#include "proto/sess.h"
+#include "proto/stream.h"
+
+#define PROXYD_VERSION "0.1.0"
+
+static struct px_loop loop;
+static struct px_io sig_io;
+static struct px_timer housekeeping;
+static char **cfg_args;       /* -f arguments as given */
+static int ncfg_args;
+static int opt_debug;
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "Usage: proxyd -f FILE [-f FILE...] [-c] [-d] [-D] [-p PIDFILE] [-q] [-v] [-vv]\n"
+	        "  -f FILE     configuration file, or directory of *.cfg files (repeatable)\n"
+	        "  -c          check the configuration and exit (0: valid, 1: errors)\n"
+	        "  -d          stay in the foreground, diagnostics on stderr\n"
+	        "  -D          run as a daemon\n"
+	        "  -p PIDFILE  write the process id to PIDFILE\n"
+	        "  -q          quiet: only errors on stderr\n"
+	        "  -v, -vv     version, and build details\n"
+	        "Signals: TERM/INT stop, USR1 soft stop (finish exchanges), USR2 reload.\n");
+}
+
+static void print_version(int verbose)
+{
+	printf("proxyd version %s\n", PROXYD_VERSION);
+	if (!verbose)
+		return;
+	printf("Build: %s, C standard %ld, %s\n", __VERSION__, (long)__STDC_VERSION__,
+#ifdef __SANITIZE_ADDRESS__
+	       "address sanitizer"
+#else
+	       "release"
+#endif
+	       );
+	printf("Event loop: epoll (edge-triggered), one thread\n");
+	printf("Protocols: HTTP/1.0, HTTP/1.1, TCP\n");
+	printf("Defaults: tune.bufsize 16384, tune.maxrewrite 1024, tune.http.maxhdr 101\n");
+}
+
+static void report(void *arg, int is_warning, const char *msg)
+{
+	(void)arg;
+	if (is_warning && px_quiet)
+		return;
+	fprintf(stderr, "%s\n", msg);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Expands the -f arguments: a directory stands for its *.cfg files in
+ * lexical order. Returns the number of files, or -1 on error.
+ */
+static int expand_files(char ***out)
+{
+	char **files = NULL;
+	int n = 0, i;
+
+	for (i = 0; i < ncfg_args; i++) {
+		struct stat st;
+
+		if (stat(cfg_args[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			DIR *d = opendir(cfg_args[i]);
+			struct dirent *de;
+			int first = n;
+
+			if (!d) {
+				fprintf(stderr, "%s: cannot read directory: %s\n", cfg_args[i],
+				        strerror(errno));
+				goto fail;
+			}
+			while ((de = readdir(d))) {
+				size_t len = strlen(de->d_name);
+				char **nf;
+
+				if (len < 5 || strcmp(de->d_name + len - 4, ".cfg"))
+					continue;
+				nf = realloc(files, sizeof(*files) * (n + 1));
+				if (!nf) {
+					closedir(d);
+					goto fail;
+				}
+				files = nf;
+				if (asprintf(&files[n], "%s/%s", cfg_args[i], de->d_name) < 0) {
+					closedir(d);
+					goto fail;
+				}
+				n++;
+			}
+			closedir(d);
+			qsort(files + first, n - first, sizeof(*files), cmp_str);
+			continue;
+		}
+		{
+			char **nf = realloc(files, sizeof(*files) * (n + 1));
+
+			if (!nf)
+				goto fail;
+			files = nf;
+			files[n] = strdup(cfg_args[i]);
+			if (!files[n])
+				goto fail;
+			n++;
+		}
+	}
+	*out = files;
+	return n;
+ fail:
+	while (n--)
+		free(files[n]);
+	free(files);
+	return -1;
+}
+
+static void free_files(char **files, int n)
+{
+	while (n-- > 0)
+		free(files[n]);
+	free(files);
+}
+
+static struct px_gen *load(int check_only)
+{
+	char **files;
+	int n = expand_files(&files);
+	struct px_gen *gen;
+
+	if (n < 0)
+		return NULL;
+	gen = px_cfg_load(files, n, check_only, report, NULL);
+	free_files(files, n);
+	return gen;
+}
+
+/* Applies the process-wide settings that may change on reload. */
+static void apply_global(struct px_gen *gen)
+{
+	px_global_maxconn = gen->global.maxconn;
+	if (gen->global.log_tag)
+		px_log_set_tag(gen->global.log_tag);
+	if (gen->global.log_host)
+		px_log_set_hostname(gen->global.log_host);
+}
+
+static void raise_fd_limit(uint32_t maxconn)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)maxconn * 2 + 256;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur >= want)
+		return;
+	if (rl.rlim_max < want) {
+		struct rlimit more = { want, want };
+
+		if (setrlimit(RLIMIT_NOFILE, &more) == 0)
+			return;
+	}
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < want)
+		px_warning("file descriptor limit %lu is low for maxconn %u; raise it "
+		           "(ulimit -n) or lower maxconn", (unsigned long)rl.rlim_cur, maxconn);
+}
+
+static void reload(void)
+{
+	struct px_gen *gen, *old = px_gen_cur;
+	char *err = NULL;
+
+	px_notice("reloading the configuration");
+	gen = load(0);
+	if (!gen) {
+		px_alert("reload failed: the configuration has errors; the running "
+		         "configuration (generation %u) stays", old->id);
+		return;
+	}
+	if (gen->global.bufsize != old->global.bufsize ||
+	    gen->global.maxrewrite != old->global.maxrewrite ||
+	    gen->global.maxhdr != old->global.maxhdr ||
+	    gen->global.logurilen != old->global.logurilen)
+		px_warning("tune.bufsize, tune.maxrewrite, tune.http.maxhdr and "
+		           "tune.http.logurilen changes take effect at the next restart");
+	gen->global.bufsize = old->global.bufsize;
+	gen->global.maxrewrite = old->global.maxrewrite;
+	gen->global.maxhdr = old->global.maxhdr;
+	gen->global.logurilen = old->global.logurilen;
+	if (px_listeners_open(gen, &err) < 0) {
+		px_alert("reload failed: %s; the running configuration (generation %u) stays",
+		         err, old->id);
+		free(err);
+		px_gen_unref(gen);
+		return;
+	}
+	raise_fd_limit(gen->global.maxconn);
+	px_listeners_commit(&loop, gen);
+	apply_global(gen);
+	px_gen_publish(gen);
+	px_notice("configuration reloaded (generation %u)", gen->id);
+}
+
+static void stop(void)
+{
+	px_listeners_close_all(&loop);
+	px_sess_close_all();
+	px_loop_stop(&loop);
+}
+
+static void soft_stop(void)
+{
+	px_notice("soft stop: finishing %u session(s)", px_sess_count());
+	px_listeners_close_all(&loop);
+	px_sess_soft_stop();
+	if (!px_sess_count())
+		px_loop_stop(&loop);
+}
+
+static void signal_io(struct px_io *io, uint32_t events)
+{
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(io->fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGINT:
+		case SIGTERM:
+			stop();
+			return;
+		case SIGUSR1:
+			soft_stop();
+			break;
+		case SIGUSR2:
+			reload();
+			break;
+		case SIGHUP:
+			px_notice("SIGHUP ignored (SIGUSR2 reloads the configuration)");
+			break;
+		}
+	}
+}
+
+static void housekeeping_fn(struct px_timer *t)
+{
+	px_pool_trim(64);
+	if (px_stopping && !px_sess_count())
+		px_loop_stop(&loop);
+	px_timer_set(&loop, t, loop.now_ms + 1000);
+}
+
+static int setup_signals(void)
+{
+	sigset_t set;
+	int fd;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	sig_io.fd = fd;
+	sig_io.fn = signal_io;
+	return px_io_add(&loop, &sig_io, EPOLLIN);
+}
+
+static int write_pidfile(const char *path)
+{
+	char buf[32];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, buf, n) != n) {
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+static int daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	if (chdir("/") < 0)
+		return -1;
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		if (!opt_debug)
+			dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return 0;
+}
+
+static int drop_privileges(const struct px_global *g)
+{
+	if (getuid() != 0)
+		return 0;
+	if (g->gid >= 0) {
+		if (setgroups(0, NULL) < 0 || setgid(g->gid) < 0) {
+			px_alert("cannot change to group %d: %s", g->gid, strerror(errno));
+			return -1;
+		}
+	}
+	if (g->uid >= 0 && setuid(g->uid) < 0) {
+		px_alert("cannot change to user %d: %s", g->uid, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *pidfile = NULL;
+	int check_only = 0, daemon_mode = 0, i;
+	struct px_gen *gen;
+	char *err = NULL;
+
+	cfg_args = calloc(argc, sizeof(char *));
+	if (!cfg_args)
+		return 1;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-f") && i + 1 < argc) {
+			cfg_args[ncfg_args++] = argv[++i];
+		} else if (!strcmp(a, "-c")) {
+			check_only = 1;
+		} else if (!strcmp(a, "-d") || !strcmp(a, "-db")) {
+			opt_debug = 1;
+		} else if (!strcmp(a, "-D")) {
+			daemon_mode = 1;
+		} else if (!strcmp(a, "-p") && i + 1 < argc) {
+			pidfile = argv[++i];
+		} else if (!strcmp(a, "-q")) {
+			px_quiet = 1;
+		} else if (!strcmp(a, "-v")) {
+			print_version(0);
+			return 0;
+		} else if (!strcmp(a, "-vv")) {
+			print_version(1);
+			return 0;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "proxyd: unknown or incomplete option '%s'\n", a);
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (!ncfg_args) {
+		fprintf(stderr, "proxyd: no configuration file (-f FILE)\n");
+		usage(stderr);
+		return 1;
+	}
+
+	gen = load(check_only);
+	if (!gen)
+		return 1;
+	if (check_only) {
+		if (!px_quiet)
+			printf("Configuration file is valid\n");
+		px_gen_unref(gen);
+		return 0;
+	}
+
+	if (px_buf_setup(gen->global.bufsize, gen->global.maxrewrite) < 0 ||
+	    px_stream_setup(gen->global.maxhdr - 1, gen->global.logurilen) < 0 ||
+	    px_http_setup(gen->global.bufsize) < 0) {
+		px_alert("out of memory");
+		return 1;
+	}
+	apply_global(gen);
+	raise_fd_limit(gen->global.maxconn);
+	if (px_loop_init(&loop) < 0 || px_sess_init(&loop) < 0) {
+		px_alert("cannot create the event loop: %s", strerror(errno));
+		return 1;
+	}
+	if (px_listeners_open(gen, &err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		free(err);
+		return 1;
+	}
+	if (daemon_mode || gen->global.daemon) {
+		if (daemonize() < 0) {
+			px_alert("cannot become a daemon: %s", strerror(errno));
+			return 1;
+		}
+	}
+	if (!pidfile)
+		pidfile = gen->global.pidfile;
+	if (pidfile && write_pidfile(pidfile) < 0)
+		px_warning("cannot write pid file '%s': %s", pidfile, strerror(errno));
+	if (drop_privileges(&gen->global) < 0)
+		return 1;
+	if (setup_signals() < 0) {
+		px_alert("cannot set up signal handling: %s", strerror(errno));
+		return 1;
+	}
+	px_listeners_commit(&loop, gen);
+	px_gen_publish(gen);
+	px_timer_init(&housekeeping, housekeeping_fn);
+	px_timer_set(&loop, &housekeeping, loop.now_ms + 1000);
+	if (opt_debug)
+		px_notice("proxyd %s started (pid %d)", PROXYD_VERSION, (int)getpid());
+
+	px_loop_run(&loop);
+
+	px_listeners_close_all(&loop);
+	px_sess_close_all();
+	px_gen_publish(NULL);
+	px_loop_run_pending(&loop);
+	px_loop_free(&loop);
+	close(sig_io.fd);
+	free(cfg_args);
+	return 0;
+}

@@ -1,0 +1,28 @@
+/* Types of socket connections (see conn.h). */
+#ifndef PX_PROTO_CONN_T_H
+#define PX_PROTO_CONN_T_H
+
+#include <stdint.h>
+#include "core/buf-t.h"
+#include "core/ev-t.h"
+
+/* Connection flags. */
+#define PX_CF_RD_READY    0x0001  /* may have bytes to read (no EAGAIN since) */
+#define PX_CF_WR_READY    0x0002  /* may accept bytes (no EAGAIN since) */
+#define PX_CF_RD_EOF      0x0004  /* the peer shut its side down */
+#define PX_CF_ERROR       0x0008  /* reset or other socket error */
+#define PX_CF_WR_SHUT     0x0010  /* we shut our sending side down */
+#define PX_CF_CONNECTING  0x0020  /* outgoing connection in progress */
+#define PX_CF_RD_ANY      0x0040  /* at least one byte was ever received */
+
+/* One socket with its receive buffer. The receive buffer is where the
+ * peer's bytes wait until they are sent on the other side, so each
+ * direction of a proxied exchange has exactly one buffer.
+ */
+struct px_conn {
+	struct px_io io;
+	uint32_t flags;
+	struct px_buf buf;
+};
+
+#endif

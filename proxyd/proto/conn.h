@@ -1,0 +1,22 @@
+/* Non-blocking socket I/O on a px_conn. */
+#ifndef PX_PROTO_CONN_H
+#define PX_PROTO_CONN_H
+
+#include <stddef.h>
+#include "proto/conn-t.h"
+
+/* Records readiness from epoll event bits. */
+static inline void px_conn_note_events(struct px_conn *c, uint32_t events)
+{
+	/* Error and hang-up surface through read() and write() themselves. */
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->flags |= PX_CF_RD_READY;
+	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+		c->flags |= PX_CF_WR_READY;
+}
+
+int px_conn_recv(struct px_conn *c);
+ssize_t px_conn_send(struct px_conn *c, const char *data, size_t len);
+void px_conn_shutw(struct px_conn *c);
+
+#endif

@@ -1,0 +1,1010 @@
+/* The HTTP/1.x exchange of a stream: request head analysis (framing and
+ * the strictness rules), the head rebuilt for the server, body framing
+ * while bytes stream through, the response head and body the same way,
+ * keep-alive decisions, and the end of the exchange. Bytes are parsed in
+ * the receive buffer of the side they came from and sent from there: only
+ * header blocks are rewritten (in place, using the buffer's reserve).
+ * Choosing and connecting a server is stream.c's job.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "backend/server-t.h"
+#include "backend/srvconn.h"
+#include "cfg/proxy.h"
+#include "core/buf.h"
+#include "core/ev.h"
+#include "core/net.h"
+#include "core/util.h"
+#include "proto/conn.h"
+#include "proto/errors.h"
+#include "proto/h1.h"
+#include "proto/http.h"
+#include "proto/sess.h"
+#include "proto/stream.h"
+
+/* Header blocks are rebuilt here before being put back in the buffer. */
+static __thread char *scratch;
+static __thread uint32_t scratch_size;
+
+int px_http_setup(uint32_t bufsize)
+{
+	char *p = realloc(scratch, bufsize);
+
+	if (!p)
+		return -1;
+	scratch = p;
+	scratch_size = bufsize;
+	return 0;
+}
+
+struct wbuf {
+	char *p;
+	uint32_t len;
+	uint32_t size;
+	int overflow;
+};
+
+static void w_put(struct wbuf *w, const char *s, size_t n)
+{
+	if (w->len + n > w->size) {
+		w->overflow = 1;
+		return;
+	}
+	memcpy(w->p + w->len, s, n);
+	w->len += n;
+}
+
+static void w_str(struct wbuf *w, const char *s)
+{
+	w_put(w, s, strlen(s));
+}
+
+static void w_hdr(struct wbuf *w, const char *base, const struct px_h1_hdr *h)
+{
+	w_put(w, base + h->n, h->nl);
+	w_put(w, ": ", 2);
+	w_put(w, base + h->v, h->vl);
+	w_put(w, "\r\n", 2);
+}
+
+static inline int hdr_is(const char *base, const struct px_h1_hdr *h, const char *name)
+{
+	return px_strncaseeq(base + h->n, h->nl, name);
+}
+
+/* Replaces the <old_len> bytes at the head of <b> with <new_len> bytes
+ * from <src>, using the free space in front of the data first. Returns 0,
+ * or -1 when the buffer cannot hold the result.
+ */
+static int replace_head(struct px_buf *b, uint32_t old_len, const char *src,
+                        uint32_t new_len)
+{
+	uint32_t delta;
+
+	if (new_len <= b->head + old_len) {
+		uint32_t start = b->head + old_len - new_len;
+
+		memcpy(b->area + start, src, new_len);
+		b->len = b->len - old_len + new_len;
+		b->head = start;
+		return 0;
+	}
+	delta = new_len - (b->head + old_len);
+	if (px_buf_room(b) < delta)
+		return -1;
+	memmove(b->area + new_len, b->area + b->head + old_len, b->len - old_len);
+	memcpy(b->area, src, new_len);
+	b->len = b->len - old_len + new_len;
+	b->head = 0;
+	return 0;
+}
+
+/* Tells whether the hop-by-hop header <h> (or one the Connection header
+ * lists) must not be forwarded. <conn_vals> is the concatenation of the
+ * Connection header values (NULL when none).
+ */
+static int hop_by_hop(const char *base, const struct px_h1_hdr *h, const char *conn_list,
+                      size_t conn_len, int keep_upgrade)
+{
+	char name[64];
+
+	if (hdr_is(base, h, "connection") || hdr_is(base, h, "keep-alive") ||
+	    hdr_is(base, h, "proxy-connection"))
+		return 1;
+	if (hdr_is(base, h, "upgrade"))
+		return !keep_upgrade;
+	if (!conn_list || h->nl >= sizeof(name))
+		return 0;
+	memcpy(name, base + h->n, h->nl);
+	name[h->nl] = 0;
+	/* Connection may list "close" or "keep-alive": those are not
+	 * header names. Anything else it names is dropped too.
+	 */
+	return px_h1_token_in_list(conn_list, conn_len, name) &&
+	       strcasecmp(name, "te") && strcasecmp(name, "upgrade");
+}
+
+/* --- request head ------------------------------------------------------ */
+
+static int is_idempotent(const char *m, uint32_t len)
+{
+	static const char *const meths[] = { "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE" };
+	size_t i;
+
+	for (i = 0; i < PX_ARRAY_SIZE(meths); i++)
+		if (len == strlen(meths[i]) && !memcmp(m, meths[i], len))
+			return 1;
+	return 0;
+}
+
+/* The authority of an absolute-form target ("http://host:port/path"), or
+ * sets *len to 0 when <uri> is not absolute-form. Returns -1 when it is
+ * absolute-form with a scheme other than http or https.
+ */
+static int uri_authority(const char *uri, uint32_t ulen, const char **auth, uint32_t *len)
+{
+	uint32_t i, start;
+
+	*len = 0;
+	for (i = 0; i < ulen && uri[i] != ':' && uri[i] != '/'; i++)
+		;
+	if (i == 0 || i + 2 >= ulen || uri[i] != ':' || uri[i + 1] != '/' || uri[i + 2] != '/')
+		return 0;
+	if (!px_strncaseeq(uri, i, "http") && !px_strncaseeq(uri, i, "https"))
+		return -1;
+	start = i + 3;
+	for (i = start; i < ulen && uri[i] != '/' && uri[i] != '?' && uri[i] != '#'; i++)
+		;
+	*auth = uri + start;
+	*len = i - start;
+	return 0;
+}
+
+/* Checks the request head semantics (HTTP-STRICTNESS.md rows 1-8, 22-28)
+ * and fills framing and connection flags. Returns 0, or the status to
+ * answer.
+ */
+static int req_analyze(struct px_stream *s, const char *base, uint64_t *clen)
+{
+	struct px_h1_msg *m = &s->req;
+	struct px_h1_te te = { 0 };
+	const char *uri = base + m->uri;
+	const char *host = NULL;
+	uint32_t host_len = 0, i, nhost = 0;
+	int have_clen = 0, have_te = 0;
+
+	if (m->meth_len == 4 && !memcmp(base + m->meth, "HEAD", 4))
+		s->flags |= PX_STF_HEAD;
+	if (m->meth_len == 7 && !memcmp(base + m->meth, "CONNECT", 7))
+		s->flags |= PX_STF_CONNECT;
+
+	for (i = 0; i < m->nhdr; i++) {
+		const struct px_h1_hdr *h = &m->hdr[i];
+		const char *v = base + h->v;
+
+		if (hdr_is(base, h, "content-length")) {
+			uint64_t n;
+
+			if (px_h1_parse_clen(v, h->vl, &n) < 0)
+				return 400;
+			if (have_clen && n != *clen)
+				return 400;
+			*clen = n;
+			have_clen = 1;
+		} else if (hdr_is(base, h, "transfer-encoding")) {
+			have_te = 1;
+			px_h1_parse_te(v, h->vl, &te);
+		} else if (hdr_is(base, h, "host")) {
+			nhost++;
+			host = v;
+			host_len = h->vl;
+		} else if (hdr_is(base, h, "connection")) {
+			if (px_h1_token_in_list(v, h->vl, "close"))
+				s->flags |= PX_STF_REQ_CLOSE;
+			if (px_h1_token_in_list(v, h->vl, "keep-alive"))
+				s->flags |= PX_STF_REQ_KA10;
+			if (px_h1_token_in_list(v, h->vl, "upgrade"))
+				s->flags |= PX_STF_UPGRADE;
+		}
+	}
+
+	/* Request target forms (RFC 9112 3.2). */
+	if (m->uri_len == 1 && uri[0] == '*') {
+		if (m->meth_len != 7 || memcmp(base + m->meth, "OPTIONS", 7))
+			return 400;
+	} else if (s->flags & PX_STF_CONNECT) {
+		const char *colon = memrchr(uri, ':', m->uri_len);
+		uint32_t k;
+
+		if (uri[0] == '/' || !colon || colon == uri || colon + 1 == uri + m->uri_len)
+			return 400;
+		for (k = colon + 1 - uri; k < m->uri_len; k++)
+			if (uri[k] < '0' || uri[k] > '9')
+				return 400;
+	} else if (uri[0] != '/') {
+		const char *auth;
+		uint32_t alen;
+
+		if (uri_authority(uri, m->uri_len, &auth, &alen) < 0 || !alen)
+			return 400;
+		/* The authority wins over Host for a proxy, but a server
+		 * behind us reads Host: they must agree.
+		 */
+		if (!host || alen != host_len || strncasecmp(auth, host, alen))
+			return 400;
+	}
+
+	if (nhost > 1)
+		return 400;
+	if (m->vmin >= 1 && !nhost)
+		return 400;
+
+	if (have_te) {
+		if (m->vmin == 0)
+			return 400;
+		if (have_clen)
+			return 400;
+		if (te.invalid || te.nchunked > 1 || !te.nchunked || !te.last_chunked)
+			return 400;
+		if (te.nother)
+			return 501;
+		s->req_body = PX_BODY_CHUNKED;
+	} else if (have_clen && *clen) {
+		s->req_body = PX_BODY_CLEN;
+	} else {
+		s->req_body = PX_BODY_NONE;
+	}
+	if (m->vmin == 0 && !(s->flags & PX_STF_REQ_KA10))
+		s->flags |= PX_STF_REQ_CLOSE;
+	if (m->vmin >= 1)
+		s->flags &= ~PX_STF_REQ_KA10;
+	if (is_idempotent(base + m->meth, m->meth_len) && s->req_body == PX_BODY_NONE)
+		s->flags |= PX_STF_IDEMPOTENT;
+	return 0;
+}
+
+/* Rebuilds the request head for the server into the buffer: start line
+ * as received, headers with CRLF line ends, hop-by-hop ones removed,
+ * Content-Length merged, X-Forwarded-For and Connection added.
+ */
+static int req_build(struct px_stream *s, const char *base, uint64_t clen)
+{
+	struct px_h1_msg *m = &s->req;
+	struct px_proxy *fe = s->fe, *be = s->be;
+	struct px_buf *b = &s->sess->cli.buf;
+	struct wbuf w = { .p = scratch, .size = scratch_size };
+	const char *conn_list = NULL;
+	size_t conn_len = 0;
+	int clen_done = 0, has_xff = 0;
+	const char *xff = fe->fwdfor_hdr ? fe->fwdfor_hdr :
+	                  be && be->fwdfor_hdr ? be->fwdfor_hdr : "X-Forwarded-For";
+	uint32_t opts = fe->options | (be ? be->options : 0);
+	enum px_http_mode mode = fe->http_mode > be->http_mode ? fe->http_mode : be->http_mode;
+	uint32_t i;
+
+	for (i = 0; i < m->nhdr; i++) {
+		if (hdr_is(base, &m->hdr[i], "connection")) {
+			/* Several Connection lines act as one list. */
+			conn_list = base + m->hdr[i].v;
+			conn_len = m->hdr[i].vl;
+		}
+		if (hdr_is(base, &m->hdr[i], xff))
+			has_xff = 1;
+	}
+
+	w_put(&w, base + m->sol, m->sl_len);
+	w_put(&w, "\r\n", 2);
+	for (i = 0; i < m->nhdr; i++) {
+		const struct px_h1_hdr *h = &m->hdr[i];
+
+		if (hop_by_hop(base, h, conn_list, conn_len, s->flags & PX_STF_UPGRADE))
+			continue;
+		if (hdr_is(base, h, "content-length")) {
+			char num[24];
+
+			if (clen_done)
+				continue;
+			clen_done = 1;
+			w_put(&w, base + h->n, h->nl);
+			w_put(&w, ": ", 2);
+			w_put(&w, num, px_utoa(clen, num));
+			w_put(&w, "\r\n", 2);
+			continue;
+		}
+		w_hdr(&w, base, h);
+	}
+	if ((opts & PX_OPT_FORWARDFOR) && !((opts & PX_OPT_FWDFOR_IFNONE) && has_xff)) {
+		char ip[64];
+		size_t n = px_addr_ip_str(&s->sess->src.sa, ip, sizeof(ip));
+
+		w_str(&w, xff);
+		w_put(&w, ": ", 2);
+		w_put(&w, ip, n);
+		w_put(&w, "\r\n", 2);
+	}
+	if (s->flags & PX_STF_UPGRADE)
+		w_str(&w, "Connection: upgrade\r\n");
+	else if (mode != PX_HTTP_KAL)
+		w_str(&w, "Connection: close\r\n");
+	else if (m->vmin == 0)
+		w_str(&w, "Connection: keep-alive\r\n");
+	w_put(&w, "\r\n", 2);
+	if (w.overflow || replace_head(b, m->hdr_len, w.p, w.len) < 0)
+		return -1;
+	s->req_fwd = w.len;
+	return 0;
+}
+
+/* Parses and analyses the request head. Returns 1 when the state moved. */
+static int req_head(struct px_stream *s)
+{
+	struct px_sess *sess = s->sess;
+	struct px_buf *b = &sess->cli.buf;
+	const char *base;
+	uint64_t clen = 0;
+	int r, status;
+
+	if (!b->len)
+		return 0;
+	base = px_buf_data(b);
+	r = px_h1_parse(&s->req, base, b->len);
+	if (r == -2) {
+		if (b->len < px_bufsize - px_bufreserve)
+			return 0;
+		/* The buffer is full and the head is not complete. */
+		status = s->req.state <= PX_H1_RQ_VER ? 414 : 431;
+		px_stream_local(s, status, 'P', 'R');
+		return 1;
+	}
+	if (r < 0) {
+		px_stream_local(s, s->req.err_code, 'P', 'R');
+		return 1;
+	}
+
+	s->t_hdr = sess->loop->now_ms;
+	s->fe->cum_req++;
+	/* Keep the request line for the log before the head is rewritten. */
+	s->rline_len = s->req.sl_len < px_stream_logurilen ? s->req.sl_len : px_stream_logurilen;
+	memcpy(s->rline, base + s->req.sol, s->rline_len);
+
+	status = req_analyze(s, base, &clen);
+	if (status) {
+		px_stream_local(s, status, 'P', 'R');
+		return 1;
+	}
+
+	s->be = s->fe->defbe;
+	if (!s->be) {
+		px_stream_local(s, 503, 'S', 'C');
+		return 1;
+	}
+	s->be->beconn++;
+	s->be->cum_beconn++;
+
+	if (req_build(s, base, clen) < 0) {
+		px_stream_local(s, 500, 'P', 'R');
+		return 1;
+	}
+	s->req_left = clen;
+	if (s->req_body == PX_BODY_CHUNKED)
+		px_h1_chunk_init(&s->req_chunk);
+	s->rq = s->req_body == PX_BODY_NONE ? PX_RQ_DONE : PX_RQ_BODY;
+	return 1;
+}
+
+/* Classifies newly received request body bytes. Returns 1 on progress. */
+static int req_body(struct px_stream *s)
+{
+	struct px_buf *b = &s->sess->cli.buf;
+	uint32_t avail = b->len - s->req_fwd;
+
+	if (!avail)
+		return 0;
+	if (s->req_body == PX_BODY_CLEN) {
+		uint32_t n = avail < s->req_left ? avail : (uint32_t)s->req_left;
+
+		s->req_fwd += n;
+		s->req_left -= n;
+		if (!s->req_left)
+			s->rq = PX_RQ_DONE;
+		return n > 0;
+	}
+	{
+		int n = px_h1_chunk_parse(&s->req_chunk, px_buf_data(b) + s->req_fwd, avail);
+
+		if (n < 0) {
+			if (s->flags & PX_STF_RES_STARTED) {
+				px_stream_term(s, 'P', 'D');
+				s->flags |= PX_STF_ABORT;
+			} else {
+				px_stream_local(s, 400, 'P', 'D');
+			}
+			return 1;
+		}
+		s->req_fwd += n;
+		if (s->req_chunk.state == PX_CH_DONE)
+			s->rq = PX_RQ_DONE;
+		return n > 0;
+	}
+}
+
+/* --- response head ------------------------------------------------------ */
+
+/* Decides framing and keep-alive from the response head, and rebuilds it
+ * for the client. Returns 0, or -1 when the response is invalid.
+ */
+static int res_analyze_build(struct px_stream *s)
+{
+	struct px_h1_msg *m = &s->res;
+	struct px_buf *b = &s->sc->conn.buf;
+	const char *base = px_buf_data(b);
+	struct px_h1_te te = { 0 };
+	struct wbuf w = { .p = scratch, .size = scratch_size };
+	struct px_proxy *fe = s->fe, *be = s->be;
+	enum px_http_mode mode = fe->http_mode > be->http_mode ? fe->http_mode : be->http_mode;
+	const char *conn_list = NULL;
+	size_t conn_len = 0;
+	uint64_t clen = 0;
+	int have_clen = 0, have_te = 0, srv_close = 0, srv_ka = 0, upgrade_ok = 0;
+	int cli_keep, srv_keep, interim = m->status < 200;
+	uint32_t i;
+
+	for (i = 0; i < m->nhdr; i++) {
+		const struct px_h1_hdr *h = &m->hdr[i];
+		const char *v = base + h->v;
+
+		if (hdr_is(base, h, "content-length")) {
+			uint64_t n;
+
+			if (px_h1_parse_clen(v, h->vl, &n) < 0 || (have_clen && n != clen))
+				return -1;
+			clen = n;
+			have_clen = 1;
+		} else if (hdr_is(base, h, "transfer-encoding")) {
+			have_te = 1;
+			px_h1_parse_te(v, h->vl, &te);
+		} else if (hdr_is(base, h, "connection")) {
+			conn_list = v;
+			conn_len = h->vl;
+			if (px_h1_token_in_list(v, h->vl, "close"))
+				srv_close = 1;
+			if (px_h1_token_in_list(v, h->vl, "keep-alive"))
+				srv_ka = 1;
+		}
+	}
+
+	if (m->status == 101) {
+		if (!(s->flags & PX_STF_UPGRADE))
+			return -1;
+		upgrade_ok = 1;
+		interim = 0;
+	}
+
+	if (interim || upgrade_ok) {
+		s->res_body = PX_BODY_NONE;
+	} else if ((s->flags & PX_STF_HEAD) || m->status == 204 || m->status == 304 ||
+	           ((s->flags & PX_STF_CONNECT) && m->status < 300)) {
+		s->res_body = PX_BODY_NONE;
+	} else if (have_te) {
+		if (te.invalid)
+			return -1;
+		if (te.nchunked == 1 && te.last_chunked) {
+			s->res_body = PX_BODY_CHUNKED;
+			if (have_clen)
+				s->flags |= PX_STF_CL_DROPPED;   /* row 39 */
+		} else {
+			s->res_body = PX_BODY_CLOSE;
+		}
+	} else if (have_clen) {
+		s->res_body = PX_BODY_CLEN;
+	} else {
+		s->res_body = PX_BODY_CLOSE;
+	}
+	s->res_left = clen;
+
+	srv_keep = mode == PX_HTTP_KAL && !srv_close && (m->vmin >= 1 || srv_ka) &&
+	           s->res_body != PX_BODY_CLOSE && !(s->flags & PX_STF_CL_DROPPED) &&
+	           !upgrade_ok;
+	cli_keep = mode != PX_HTTP_CLO && !(s->flags & PX_STF_REQ_CLOSE) &&
+	           s->res_body != PX_BODY_CLOSE && !(s->flags & PX_STF_CL_DROPPED) &&
+	           s->rq == PX_RQ_DONE && !px_sess_stopping(s->sess) && !upgrade_ok &&
+	           !((s->flags & PX_STF_CONNECT) && m->status < 300);
+	if (!interim) {
+		s->flags &= ~(PX_STF_CLI_KEEP | PX_STF_SRV_KEEP);
+		if (cli_keep)
+			s->flags |= PX_STF_CLI_KEEP;
+		if (srv_keep)
+			s->flags |= PX_STF_SRV_KEEP;
+	}
+
+	w_put(&w, base + m->sol, m->sl_len);
+	w_put(&w, "\r\n", 2);
+	for (i = 0; i < m->nhdr; i++) {
+		const struct px_h1_hdr *h = &m->hdr[i];
+
+		if (hop_by_hop(base, h, conn_list, conn_len, upgrade_ok))
+			continue;
+		if ((s->flags & PX_STF_CL_DROPPED) && hdr_is(base, h, "content-length"))
+			continue;
+		w_hdr(&w, base, h);
+	}
+	if (upgrade_ok)
+		w_str(&w, "Connection: upgrade\r\n");
+	else if (!interim && !cli_keep)
+		w_str(&w, "Connection: close\r\n");
+	else if (!interim && s->req.vmin == 0)
+		w_str(&w, "Connection: keep-alive\r\n");
+	w_put(&w, "\r\n", 2);
+	if (w.overflow || replace_head(b, m->hdr_len, w.p, w.len) < 0)
+		return -1;
+	s->res_fwd = w.len;
+	if (upgrade_ok || ((s->flags & PX_STF_CONNECT) && m->status >= 200 && m->status < 300))
+		s->flags |= PX_STF_TUNNEL_NEXT;   /* switch to a tunnel once the head is sent */
+	return 0;
+}
+
+static int res_head(struct px_stream *s)
+{
+	struct px_buf *b = &s->sc->conn.buf;
+	int r;
+
+	if (!b->len)
+		return 0;
+	r = px_h1_parse(&s->res, px_buf_data(b), b->len);
+	if (r == -2) {
+		if (b->len < px_bufsize - px_bufreserve)
+			return 0;
+		px_stream_local(s, 502, 'P', 'H');
+		return 1;
+	}
+	if (r < 0 || res_analyze_build(s) < 0) {
+		px_stream_local(s, 502, 'P', 'H');
+		return 1;
+	}
+	if (s->res.status >= 200 || s->res.status == 101) {
+		s->t_res = s->sess->loop->now_ms;
+		s->status = s->res.status;
+	}
+	if (s->res_body == PX_BODY_CHUNKED)
+		px_h1_chunk_init(&s->res_chunk);
+	s->rs = s->res_body == PX_BODY_NONE ? PX_RS_DONE : PX_RS_BODY;
+	return 1;
+}
+
+static int res_body(struct px_stream *s)
+{
+	struct px_buf *b = &s->sc->conn.buf;
+	uint32_t avail = b->len - s->res_fwd;
+
+	if (!avail)
+		return 0;
+	switch (s->res_body) {
+	case PX_BODY_CLEN: {
+		uint32_t n = avail < s->res_left ? avail : (uint32_t)s->res_left;
+
+		s->res_fwd += n;
+		s->res_left -= n;
+		if (!s->res_left)
+			s->rs = PX_RS_DONE;
+		return n > 0;
+	}
+	case PX_BODY_CHUNKED: {
+		int n = px_h1_chunk_parse(&s->res_chunk, px_buf_data(b) + s->res_fwd, avail);
+
+		if (n < 0) {
+			px_stream_term(s, 'P', 'D');
+			s->flags |= PX_STF_ABORT;
+			return 1;
+		}
+		s->res_fwd += n;
+		if (s->res_chunk.state == PX_CH_DONE)
+			s->rs = PX_RS_DONE;
+		return n > 0;
+	}
+	default:
+		s->res_fwd += avail;
+		return 1;
+	}
+}
+
+/* --- I/O ---------------------------------------------------------------- */
+
+static int cli_read(struct px_stream *s)
+{
+	struct px_sess *sess = s->sess;
+	struct px_conn *c = &sess->cli;
+	int n;
+
+	if (c->buf.area && !px_buf_room(&c->buf)) {
+		/* Room at the tail only: move body bytes to the front. */
+		if (s->rq != PX_RQ_BODY || !c->buf.head || (s->flags & PX_STF_RETAIN))
+			return 0;
+		px_buf_realign(&c->buf, 0);
+	}
+	n = px_conn_recv(c);
+	if (n > 0) {
+		s->bytes_in += n;
+		s->t_cli_act = sess->loop->now_ms;
+		return 1;
+	}
+	if (n == -2)
+		return 0;
+	/* End of stream or error from the client. */
+	if (s->rq == PX_RQ_HDR) {
+		if (c->flags & PX_CF_ERROR) {
+			px_stream_term(s, 'C', 'R');
+			s->flags |= PX_STF_ABORT;
+		} else {
+			/* As HAProxy: a client that shuts its side mid-head
+			 * gets a 400 it may still read.
+			 */
+			px_stream_local(s, 400, 'C', 'R');
+		}
+	} else {
+		px_stream_term(s, 'C', 'D');
+		s->flags |= PX_STF_ABORT;
+	}
+	return 1;
+}
+
+static int req_send(struct px_stream *s)
+{
+	struct px_conn *c = &s->sess->cli;
+	struct px_srvconn *sc = s->sc;
+	ssize_t n;
+
+	n = px_conn_send(&sc->conn, px_buf_data(&c->buf) + s->req_sent,
+	                 s->req_fwd - s->req_sent);
+	if (n < 0) {
+		/* The server is gone. What it may have answered is read
+		 * next; if nothing comes, the read side reports it.
+		 */
+		sc->conn.flags |= PX_CF_RD_READY;
+		return 1;
+	}
+	if (!n)
+		return 0;
+	s->req_sent += n;
+	s->t_srv_act = s->sess->loop->now_ms;
+	if (!(s->flags & PX_STF_RETAIN)) {
+		px_buf_consume(&c->buf, s->req_sent);
+		s->req_fwd -= s->req_sent;
+		s->req_sent = 0;
+	}
+	return 1;
+}
+
+static int srv_read(struct px_stream *s)
+{
+	struct px_srvconn *sc = s->sc;
+	struct px_conn *c = &sc->conn;
+	int n;
+
+	if (c->buf.area && !px_buf_room(&c->buf)) {
+		if (s->rs != PX_RS_BODY || !c->buf.head)
+			return 0;
+		px_buf_realign(&c->buf, 0);
+	}
+	n = px_conn_recv(c);
+	if (n > 0) {
+		s->t_srv_act = s->sess->loop->now_ms;
+		if (s->flags & PX_STF_RETAIN) {
+			struct px_conn *cli = &s->sess->cli;
+
+			s->flags &= ~PX_STF_RETAIN;
+			px_buf_consume(&cli->buf, s->req_sent);
+			s->req_fwd -= s->req_sent;
+			s->req_sent = 0;
+		}
+		return 1;
+	}
+	if (n == -2)
+		return 0;
+	if (n < 0 && !(c->flags & PX_CF_ERROR)) {
+		px_stream_local(s, 500, 'R', s->rs == PX_RS_HDR ? 'H' : 'D');
+		return 1;
+	}
+	/* End of stream or reset from the server. */
+	if (s->rs == PX_RS_HDR) {
+		if (!c->buf.len && (s->flags & PX_STF_RETAIN) && (s->flags & PX_STF_REUSED)) {
+			/* An idle connection the server had just closed. */
+			px_stream_srv_retry_fresh(s);
+			return 1;
+		}
+		if (s->flags & PX_STF_RES_STARTED) {
+			px_stream_term(s, 'S', 'H');
+			s->flags |= PX_STF_ABORT;
+		} else {
+			px_stream_local(s, 502, 'S', 'H');
+		}
+		return 1;
+	}
+	if (s->rs == PX_RS_BODY && s->res_body == PX_BODY_CLOSE && !(c->flags & PX_CF_ERROR)) {
+		s->res_fwd = c->buf.len;
+		s->rs = PX_RS_DONE;
+		s->flags |= PX_STF_SRV_DONE;
+		return 1;
+	}
+	px_stream_term(s, 'S', 'D');
+	s->flags |= PX_STF_ABORT;
+	return 1;
+}
+
+static int res_send(struct px_stream *s)
+{
+	struct px_conn *c = &s->sess->cli;
+	struct px_buf *b = &s->sc->conn.buf;
+	ssize_t n;
+
+	n = px_conn_send(c, px_buf_data(b), s->res_fwd);
+	if (n < 0) {
+		px_stream_term(s, 'C', 'D');
+		s->flags |= PX_STF_ABORT;
+		return 1;
+	}
+	if (!n)
+		return 0;
+	s->bytes_out += n;
+	s->flags |= PX_STF_RES_STARTED;
+	px_buf_consume(b, (uint32_t)n);
+	s->res_fwd -= n;
+	s->t_cli_act = s->sess->loop->now_ms;
+	if (!s->res_fwd && s->rs == PX_RS_DONE && s->res.status < 200 && s->res.status != 101) {
+		/* An interim response went out: the final one follows. */
+		px_h1_msg_init(&s->res, 0, s->hdrs + px_stream_maxhdr, px_stream_maxhdr);
+		s->rs = PX_RS_HDR;
+	}
+	return 1;
+}
+
+static int local_send(struct px_stream *s)
+{
+	struct px_conn *c = &s->sess->cli;
+	ssize_t n;
+
+	if (s->local_sent >= s->local->len)
+		return 0;
+	n = px_conn_send(c, s->local->data + s->local_sent, s->local->len - s->local_sent);
+	if (n < 0) {
+		s->local_sent = s->local->len;
+		return 1;
+	}
+	if (!n)
+		return 0;
+	s->local_sent += n;
+	/* Responses to bad requests are not counted, as in HAProxy, where
+	 * they come from the connection layer rather than a stream.
+	 */
+	if (s->term[1] != 'R')
+		s->bytes_out += n;
+	s->t_cli_act = s->sess->loop->now_ms;
+	return 1;
+}
+
+/* --- deadlines ------------------------------------------------------------ */
+
+/* Acts on expired deadlines. */
+static void check_timeouts(struct px_stream *s)
+{
+	struct px_sess *sess = s->sess;
+	uint64_t now = sess->loop->now_ms;
+
+	if (s->flags & PX_STF_LOCAL) {
+		if (s->exp_cli && s->exp_cli <= now) {
+			px_stream_term(s, 'c', s->term[1]);
+			s->flags |= PX_STF_ABORT;
+		}
+		return;
+	}
+	if (s->rq == PX_RQ_HDR && s->exp_req && s->exp_req <= now) {
+		px_stream_local(s, 408, 'c', 'R');
+		return;
+	}
+	if (s->exp_cli && s->exp_cli <= now) {
+		px_stream_term(s, 'c', s->rs == PX_RS_NONE || s->rs == PX_RS_HDR ?
+		               (s->rq == PX_RQ_BODY ? 'D' : 'H') : 'D');
+		s->flags |= PX_STF_ABORT;
+		return;
+	}
+	if (s->exp_srv && s->exp_srv <= now) {
+		if (!(s->flags & PX_STF_RES_STARTED) && s->rs <= PX_RS_HDR) {
+			px_stream_local(s, 504, 's', 'H');
+		} else {
+			px_stream_term(s, 's', 'D');
+			s->flags |= PX_STF_ABORT;
+		}
+	}
+}
+
+static void update_deadlines(struct px_stream *s)
+{
+	struct px_sess *sess = s->sess;
+	struct px_proxy *fe = s->fe, *be = s->be ? s->be : s->fe;
+	struct px_conn *c = &sess->cli;
+	uint64_t next;
+
+	s->exp_cli = 0;
+	s->exp_srv = 0;
+	if (s->flags & PX_STF_LOCAL) {
+		if (s->local_sent < s->local->len)
+			s->exp_cli = px_tick_add(s->t_cli_act, fe->to.client);
+	} else {
+		/* Waiting for request bytes, or for the client to read. */
+		if (s->rq == PX_RQ_BODY && !(c->flags & PX_CF_RD_EOF) &&
+		    (!c->buf.area || px_buf_room(&c->buf) || c->buf.head))
+			s->exp_cli = px_tick_add(s->t_cli_act, fe->to.client);
+		if (s->res_fwd && !(c->flags & PX_CF_WR_READY))
+			s->exp_cli = px_tick_add(s->t_cli_act, fe->to.client);
+		if (s->scs == PX_SC_READY) {
+			if (s->rs == PX_RS_HDR || s->rs == PX_RS_BODY)
+				s->exp_srv = px_tick_add(s->t_srv_act, be->to.server);
+			if (s->req_fwd > s->req_sent)
+				s->exp_srv = px_tick_add(s->t_srv_act, be->to.server);
+			/* While the client cannot take more, the server is not
+			 * to blame for being quiet.
+			 */
+			if (s->rs == PX_RS_BODY && s->res_fwd && !(c->flags & PX_CF_WR_READY) &&
+			    s->sc->conn.buf.area && !px_buf_room(&s->sc->conn.buf))
+				s->exp_srv = 0;
+		} else if (s->scs == PX_SC_CONNECTING) {
+			s->exp_conn = px_tick_add(s->t_connect, be->to.connect);
+		} else if (s->scs == PX_SC_QUEUED) {
+			s->exp_conn = px_tick_add(s->t_queue, be->to.queue ? be->to.queue :
+			                          be->to.connect);
+		}
+	}
+	next = px_tick_first(s->rq == PX_RQ_HDR && !(s->flags & PX_STF_LOCAL) ? s->exp_req : 0,
+	                     s->exp_cli);
+	next = px_tick_first(next, s->exp_srv);
+	next = px_tick_first(next, s->scs == PX_SC_CONNECTING || s->scs == PX_SC_QUEUED ||
+	                     s->scs == PX_SC_TURNAROUND ? s->exp_conn : 0);
+	px_sess_set_timer(sess, next);
+}
+
+/* --- end of an exchange ------------------------------------------------------ */
+
+static void http_end(struct px_stream *s)
+{
+	struct px_sess *sess = s->sess;
+	int cli_keep = (s->flags & PX_STF_CLI_KEEP) && !(s->flags & PX_STF_LOCAL);
+	int srv_keep = (s->flags & PX_STF_SRV_KEEP) && s->rq == PX_RQ_DONE && !s->req_fwd &&
+	               s->rs == PX_RS_DONE;
+
+	px_stream_log(s);
+	if (s->sc) {
+		if (srv_keep)
+			s->flags |= PX_STF_SRV_DONE;
+		px_stream_srv_detach(s, srv_keep);
+	}
+	px_sess_stream_done(sess, s, cli_keep ? PX_SESS_END_KEEP :
+	                    (s->flags & PX_STF_LOCAL) && !s->local->len ? PX_SESS_END_SILENT :
+	                    PX_SESS_END_CLOSE);
+}
+
+static void http_abort(struct px_stream *s)
+{
+	px_stream_log(s);
+	if (s->sc)
+		px_stream_srv_detach(s, 0);
+	px_sess_stream_done(s->sess, s, PX_SESS_END_ABORT);
+}
+
+/* Starts a stream on a request whose first bytes are in the client
+ * buffer.
+ */
+void px_http_start(struct px_stream *s)
+{
+	struct px_sess *sess = s->sess;
+	struct px_buf *b = &sess->cli.buf;
+	uint32_t to = px_proxy_http_request_timeout(s->fe);
+
+	/* A pipelined request starts mid-buffer: give it the rewrite
+	 * reserve in front, as a fresh buffer has.
+	 */
+	if (b->area && b->head != px_bufreserve)
+		px_buf_realign(b, px_bufreserve);
+	/* The http-request timeout counts from the connection, or from the
+	 * end of the previous response on keep-alive, except when
+	 * http-keep-alive governs the idle time: then from the first byte.
+	 */
+	if (!(sess->flags & PX_SF_KEEPALIVE))
+		s->exp_req = px_tick_add(sess->accept_ms, to);
+	else if (s->fe->to.http_keep_alive)
+		s->exp_req = px_tick_add(s->t_start, to);
+	else
+		s->exp_req = px_tick_add(sess->idle_ms, to);
+}
+
+/* Runs the exchange as far as it can go without waiting. */
+void px_http_process(struct px_stream *s)
+{
+	struct px_sess *sess = s->sess;
+	struct px_conn *c = &sess->cli;
+	int progress;
+
+	check_timeouts(s);
+	do {
+		progress = 0;
+		if (s->flags & PX_STF_ABORT)
+			break;
+
+		if (s->flags & PX_STF_LOCAL) {
+			if (c->flags & PX_CF_WR_READY)
+				progress |= local_send(s);
+			if (s->local_sent >= s->local->len) {
+				http_end(s);
+				return;
+			}
+			continue;
+		}
+
+		if ((s->rq == PX_RQ_HDR || s->rq == PX_RQ_BODY) && (c->flags & PX_CF_RD_READY) &&
+		    !(c->flags & PX_CF_RD_EOF))
+			progress |= cli_read(s);
+		if (s->rq == PX_RQ_HDR && !(s->flags & (PX_STF_LOCAL | PX_STF_ABORT)))
+			progress |= req_head(s);
+		if (s->rq == PX_RQ_BODY && !(s->flags & (PX_STF_LOCAL | PX_STF_ABORT)))
+			progress |= req_body(s);
+		if (s->flags & (PX_STF_LOCAL | PX_STF_ABORT))
+			continue;
+
+		if (s->rq != PX_RQ_HDR && s->rs == PX_RS_NONE) {
+			int r = px_stream_srv_step(s);
+
+			if (r < 0)
+				continue;
+			if (r > 0) {
+				s->rs = PX_RS_HDR;
+				progress = 1;
+			}
+		}
+		if (s->scs != PX_SC_READY)
+			continue;
+
+		if (s->req_fwd > s->req_sent && (s->sc->conn.flags & PX_CF_WR_READY))
+			progress |= req_send(s);
+		if ((s->rs == PX_RS_HDR || s->rs == PX_RS_BODY) &&
+		    (s->sc->conn.flags & PX_CF_RD_READY))
+			progress |= srv_read(s);
+		if (s->flags & (PX_STF_LOCAL | PX_STF_ABORT) || !s->sc)
+			continue;
+		if (s->rs == PX_RS_HDR)
+			progress |= res_head(s);
+		if (s->flags & (PX_STF_LOCAL | PX_STF_ABORT))
+			continue;
+		if (s->rs == PX_RS_BODY)
+			progress |= res_body(s);
+		if (s->res_fwd && (c->flags & PX_CF_WR_READY))
+			progress |= res_send(s);
+		if (s->flags & PX_STF_ABORT)
+			continue;
+
+		if (s->rs == PX_RS_DONE && !s->res_fwd) {
+			if ((s->flags & PX_STF_TUNNEL_NEXT)) {
+				/* Upgrade or CONNECT accepted: raw bytes from now on. */
+				s->flags &= ~PX_STF_TUNNEL_NEXT;
+				s->rq = PX_RQ_TUNNEL;
+				s->rs = PX_RS_TUNNEL;
+				s->req_fwd = s->req_sent = 0;
+				px_stream_process(s);
+				return;
+			}
+			if ((s->rq == PX_RQ_DONE && !s->req_fwd) || !(s->flags & PX_STF_CLI_KEEP)) {
+				http_end(s);
+				return;
+			}
+		}
+	} while (progress);
+
+	if (s->flags & PX_STF_ABORT) {
+		http_abort(s);
+		return;
+	}
+	check_timeouts(s);
+	if (s->flags & (PX_STF_ABORT | PX_STF_LOCAL)) {
+		/* A deadline passed while processing: go round once more. */
+		px_stream_wake(s);
+	}
+	update_deadlines(s);
+}

@@ -1,0 +1,382 @@
+/* Listening sockets: the "bind" keyword, opening sockets for a new
+ * generation while reusing those of the running one (matched by address),
+ * and accepting connections. What happens on an accepted connection is
+ * sess.c's business.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "cfg/cfg.h"
+#include "cfg/proxy.h"
+#include "core/ev.h"
+#include "core/log.h"
+#include "core/net.h"
+#include "core/util.h"
+#include "proto/listener.h"
+#include "proto/sess.h"
+
+#define ACCEPT_BATCH 64
+
+/* Listeners of the process, across generations. */
+static struct px_list listeners = PX_LIST_INIT(listeners);
+
+static void make_key(const struct px_bind *b, char *key, size_t size)
+{
+	char ip[64];
+
+	if (b->inherited_fd >= 0) {
+		snprintf(key, size, "fd@%d", b->inherited_fd);
+		return;
+	}
+	if (b->addr.sa.sa_family == AF_UNIX) {
+		snprintf(key, size, "unix@%s", b->addr.un.sun_path);
+		return;
+	}
+	px_addr_ip_str(&b->addr.sa, ip, sizeof(ip));
+	snprintf(key, size, "%s/%s:%d", b->addr.sa.sa_family == AF_INET6 ? "v6" : "v4",
+	         ip, px_addr_port(&b->addr));
+}
+
+/* bind ADDR[,ADDR...] [name NAME] */
+static int kw_bind(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
+{
+	struct px_proxy *fe = ctx->px;
+	char *list, *save = NULL, *tok;
+	const char *name = NULL;
+	int i;
+
+	if (fe->cap & PX_CAP_DEF) {
+		px_strfmt(err, "not allowed in a defaults section");
+		return -1;
+	}
+	if (nargs < 2) {
+		px_strfmt(err, "expects an address (ADDR:PORT, [IPv6]:PORT, unix@PATH or fd@N)");
+		return -1;
+	}
+	for (i = 2; i < nargs; i++) {
+		if (!strcmp(args[i], "name") && i + 1 < nargs) {
+			name = args[++i];
+			continue;
+		}
+		px_strfmt(err, "unknown bind option '%s'%s", args[i],
+		          !strcmp(args[i], "name") ? " (expects a value)" : "");
+		return -1;
+	}
+	list = strdup(args[1]);
+	if (!list) {
+		px_strfmt(err, "out of memory");
+		return -1;
+	}
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		struct px_bind *b = px_gen_alloc(ctx->gen, sizeof(*b));
+
+		if (!b) {
+			px_strfmt(err, "out of memory");
+			goto fail;
+		}
+		b->fe = fe;
+		b->addr_str = px_gen_strdup(ctx->gen, tok);
+		b->name = name ? px_gen_strdup(ctx->gen, name) : NULL;
+		b->file = px_gen_strdup(ctx->gen, ctx->file);
+		b->line = ctx->line;
+		b->inherited_fd = -1;
+		if (!strncmp(tok, "fd@", 3)) {
+			uint64_t fd;
+
+			if (px_parse_uint(tok + 3, 65535, &fd) < 0) {
+				px_strfmt(err, "invalid file descriptor in '%s'", tok);
+				goto fail;
+			}
+			b->inherited_fd = (int)fd;
+		} else if (px_addr_parse(tok, &b->addr, &b->addrlen, PX_ADDR_PORT_REQUIRED,
+		                         0, err) < 0) {
+			goto fail;
+		}
+		px_list_append(&fe->binds, &b->link);
+		px_list_append(&ctx->gen->binds, &b->gen_link);
+	}
+	free(list);
+	return 0;
+ fail:
+	free(list);
+	return -1;
+}
+
+static void accept_io(struct px_io *io, uint32_t events);
+
+/* Opens the socket of <b>. Returns a new listener, or NULL with <err>. */
+static struct px_listener *listener_new(const struct px_bind *b, char **err)
+{
+	struct px_listener *li = calloc(1, sizeof(*li));
+	int fd = -1, one = 1;
+
+	if (!li) {
+		px_strfmt(err, "out of memory");
+		return NULL;
+	}
+	px_list_init(&li->link);
+	px_list_init(&li->pause_link);
+	make_key(b, li->key, sizeof(li->key));
+	if (b->inherited_fd >= 0) {
+		int type = 0, acc = 0;
+		socklen_t len = sizeof(type);
+
+		fd = b->inherited_fd;
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+		    type != SOCK_STREAM) {
+			px_strfmt(err, "fd@%d is not an inherited stream socket", fd);
+			goto fail;
+		}
+		len = sizeof(acc);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) < 0 || !acc) {
+			if (listen(fd, 1024) < 0) {
+				px_strfmt(err, "fd@%d is not a listening socket: %s", fd,
+				          strerror(errno));
+				goto fail;
+			}
+		}
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	} else {
+		fd = socket(b->addr.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			px_strfmt(err, "cannot create socket for '%s': %s", b->addr_str,
+			          strerror(errno));
+			goto fail;
+		}
+		if (b->addr.sa.sa_family == AF_UNIX) {
+			struct stat st;
+
+			/* A stale socket file from a previous run would make
+			 * bind() fail; anything else is left alone.
+			 */
+			if (!stat(b->addr.un.sun_path, &st) && S_ISSOCK(st.st_mode))
+				unlink(b->addr.un.sun_path);
+			li->unix_owned = 1;
+		} else {
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		}
+		if (bind(fd, &b->addr.sa, b->addrlen) < 0) {
+			px_strfmt(err, "cannot bind to '%s': %s", b->addr_str, strerror(errno));
+			goto fail;
+		}
+		if (listen(fd, b->fe->maxconn > 0 && b->fe->maxconn < 65535 ?
+		           (int)b->fe->maxconn : 65535) < 0) {
+			px_strfmt(err, "cannot listen on '%s': %s", b->addr_str, strerror(errno));
+			goto fail;
+		}
+	}
+	px_sock_nonblock(fd);
+	li->io.fd = fd;
+	li->io.fn = accept_io;
+	return li;
+ fail:
+	if (fd >= 0 && b->inherited_fd < 0)
+		close(fd);
+	free(li);
+	return NULL;
+}
+
+static struct px_listener *find_listener(const char *key)
+{
+	struct px_list *e;
+
+	px_list_for_each(e, &listeners) {
+		struct px_listener *li = px_container_of(e, struct px_listener, link);
+
+		if (!strcmp(li->key, key))
+			return li;
+	}
+	return NULL;
+}
+
+/* Listener marks during a (re)load. */
+enum {
+	LI_UNUSED = 0,  /* not used by the generation being loaded */
+	LI_NEW,         /* opened for it */
+	LI_KEPT,        /* running, and used by it too */
+};
+
+/* Gives every bind of <gen> a listening socket: the running listener of
+ * the same address, or a new one. Returns 0, or -1 with <err> after
+ * closing what this call opened.
+ */
+int px_listeners_open(struct px_gen *gen, char **err)
+{
+	struct px_list *e;
+
+	px_list_for_each(e, &listeners)
+		px_container_of(e, struct px_listener, link)->mark = LI_UNUSED;
+
+	px_list_for_each(e, &gen->binds) {
+		struct px_bind *b = px_container_of(e, struct px_bind, gen_link);
+		struct px_listener *li;
+		char key[160];
+
+		make_key(b, key, sizeof(key));
+		li = find_listener(key);
+		if (li && li->mark != LI_UNUSED) {
+			px_strfmt(err, "%s:%d: address '%s' is bound twice", b->file, b->line,
+			          b->addr_str);
+			px_listeners_rollback();
+			return -1;
+		}
+		if (li) {
+			li->mark = LI_KEPT;
+		} else {
+			li = listener_new(b, err);
+			if (!li) {
+				char *msg = NULL;
+
+				px_strfmt(&msg, "%s:%d: %s", b->file, b->line, *err);
+				free(*err);
+				*err = msg;
+				px_listeners_rollback();
+				return -1;
+			}
+			li->mark = LI_NEW;
+			li->paused = 1;   /* not watched until committed */
+			px_list_append(&listeners, &li->link);
+		}
+		b->li = li;
+	}
+	return 0;
+}
+
+static void listener_free(struct px_loop *loop, struct px_listener *li)
+{
+	if (loop && !li->paused)
+		px_io_del(loop, &li->io);
+	px_list_del(&li->link);
+	px_list_del(&li->pause_link);
+	if (li->unix_owned && li->bind)
+		unlink(li->bind->addr.un.sun_path);
+	close(li->io.fd);
+	free(li);
+}
+
+/* Undoes px_listeners_open(): closes the listeners it created. */
+void px_listeners_rollback(void)
+{
+	struct px_list *e, *tmp;
+
+	px_list_for_each_safe(e, tmp, &listeners) {
+		struct px_listener *li = px_container_of(e, struct px_listener, link);
+
+		if (li->mark == LI_NEW)
+			listener_free(NULL, li);
+		else
+			li->mark = LI_UNUSED;
+	}
+}
+
+/* Makes the listeners of <gen> the running ones: closes those it does not
+ * use and starts watching the new ones.
+ */
+void px_listeners_commit(struct px_loop *loop, struct px_gen *gen)
+{
+	struct px_list *e, *tmp;
+
+	px_list_for_each_safe(e, tmp, &listeners) {
+		struct px_listener *li = px_container_of(e, struct px_listener, link);
+
+		if (li->mark == LI_UNUSED)
+			listener_free(loop, li);
+	}
+	px_list_for_each(e, &gen->binds) {
+		struct px_bind *b = px_container_of(e, struct px_bind, gen_link);
+		struct px_listener *li = b->li;
+
+		li->bind = b;
+		li->mark = LI_UNUSED;
+		/* A listener paused by the old frontend starts afresh. */
+		px_list_del(&li->pause_link);
+		if (li->paused) {
+			li->paused = 0;
+			px_io_add(loop, &li->io, EPOLLIN);
+		}
+	}
+}
+
+void px_listeners_close_all(struct px_loop *loop)
+{
+	struct px_list *e, *tmp;
+
+	px_list_for_each_safe(e, tmp, &listeners)
+		listener_free(loop, px_container_of(e, struct px_listener, link));
+}
+
+/* Stops accepting on <li> until px_listeners_resume() (frontend full). */
+void px_listener_pause(struct px_loop *loop, struct px_listener *li)
+{
+	if (li->paused)
+		return;
+	li->paused = 1;
+	px_io_del(loop, &li->io);
+	px_list_append(&li->bind->fe->paused_listeners, &li->pause_link);
+}
+
+/* Resumes the paused listeners of <fe> (or of every frontend when the
+ * process-wide limit was the reason).
+ */
+void px_listeners_resume(struct px_loop *loop, struct px_proxy *fe)
+{
+	while (!px_list_empty(&fe->paused_listeners)) {
+		struct px_listener *li = px_container_of(fe->paused_listeners.next,
+		                                         struct px_listener, pause_link);
+
+		px_list_del(&li->pause_link);
+		if (li->bind && li->bind->fe == fe && li->paused) {
+			li->paused = 0;
+			px_io_add(loop, &li->io, EPOLLIN);
+		}
+	}
+}
+
+static void accept_io(struct px_io *io, uint32_t events)
+{
+	struct px_listener *li = px_container_of(io, struct px_listener, io);
+	int i;
+
+	(void)events;
+	for (i = 0; i < ACCEPT_BATCH && !li->paused; i++) {
+		union px_sockaddr addr;
+		socklen_t len = sizeof(addr);
+		int fd;
+
+		if (px_sess_full(li)) {
+			px_listener_pause(px_sess_loop(), li);
+			return;
+		}
+		fd = accept4(io->fd, &addr.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+				return;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOMEM ||
+			    errno == ENOBUFS) {
+				/* Out of resources: pause briefly rather than spin. */
+				px_sess_accept_pressure(li);
+				return;
+			}
+			px_warning("accept() on '%s' failed: %s", li->key, strerror(errno));
+			return;
+		}
+		px_sess_accept(li, fd, &addr, len);
+	}
+}
+
+static const struct px_cfg_kw listener_kws[] = {
+	{ .name = "bind", .sections = PX_SEC_FE, .parse = kw_bind },
+	{ 0 }
+};
+
+static struct px_cfg_kw_list listener_kw_list = { .kws = listener_kws };
+
+__attribute__((constructor)) static void listener_register(void)
+{
+	px_cfg_register(&listener_kw_list);
+}

@@ -1,0 +1,506 @@
+/* Client sessions: accepting a connection, waiting for the first byte of
+ * each request (the http-request and http-keep-alive timeouts, probes that
+ * never send anything), starting a stream per request, and closing:
+ * gracefully with a drain, silently, or with a reset. A session waiting
+ * for a request holds no buffer and no stream.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "backend/srvconn.h"
+#include "cfg/cfg.h"
+#include "cfg/proxy.h"
+#include "core/buf.h"
+#include "core/ev.h"
+#include "core/log.h"
+#include "core/net.h"
+#include "core/pool.h"
+#include "proto/conn.h"
+#include "proto/http.h"
+#include "proto/listener.h"
+#include "proto/sess.h"
+#include "proto/stream.h"
+#include "proto/tcp.h"
+
+#define LINGER_MS 1000
+
+uint32_t px_actconn;            /* client connections of the process */
+uint32_t px_global_maxconn = 4096;
+int px_stopping;                /* soft stop: finish, do not keep alive */
+
+static __thread struct px_pool sess_pool = PX_POOL_INIT("session", sizeof(struct px_sess));
+static __thread struct px_loop *sess_loop;
+static __thread struct px_list sessions;
+static __thread uint32_t nsessions;
+static __thread uint64_t last_id;
+static __thread struct px_timer pressure_timer;
+static __thread struct px_list pressure_paused;
+
+static void sess_io(struct px_io *io, uint32_t events);
+static void sess_timeout(struct px_timer *t);
+static void pressure_resume(struct px_timer *t);
+
+int px_sess_init(struct px_loop *loop)
+{
+	sess_loop = loop;
+	px_list_init(&sessions);
+	px_list_init(&pressure_paused);
+	px_timer_init(&pressure_timer, pressure_resume);
+	return 0;
+}
+
+struct px_loop *px_sess_loop(void)
+{
+	return sess_loop;
+}
+
+uint32_t px_sess_count(void)
+{
+	return nsessions;
+}
+
+int px_sess_full(const struct px_listener *li)
+{
+	const struct px_proxy *fe = li->bind->fe;
+
+	return px_actconn >= px_global_maxconn || (fe->maxconn && fe->feconn >= fe->maxconn);
+}
+
+int px_sess_stopping(const struct px_sess *sess)
+{
+	(void)sess;
+	return px_stopping;
+}
+
+void px_sess_set_timer(struct px_sess *sess, uint64_t expire)
+{
+	px_timer_set(sess->loop, &sess->timer, expire);
+}
+
+/* Out of descriptors or memory: stop accepting on <li> for a moment. */
+void px_sess_accept_pressure(struct px_listener *li)
+{
+	if (li->paused)
+		return;
+	li->paused = 1;
+	px_io_del(sess_loop, &li->io);
+	px_list_del(&li->pause_link);
+	px_list_append(&pressure_paused, &li->pause_link);
+	if (!pressure_timer.expire)
+		px_timer_set(sess_loop, &pressure_timer, sess_loop->now_ms + 100);
+}
+
+static void pressure_resume(struct px_timer *t)
+{
+	(void)t;
+	while (!px_list_empty(&pressure_paused)) {
+		struct px_listener *li = px_container_of(pressure_paused.next,
+		                                         struct px_listener, pause_link);
+
+		px_list_del(&li->pause_link);
+		if (li->paused) {
+			li->paused = 0;
+			px_io_add(sess_loop, &li->io, EPOLLIN);
+		}
+	}
+}
+
+static void sess_release_mem(void *obj)
+{
+	px_pool_free(&sess_pool, obj);
+}
+
+/* Frees the session and its connection. <rst> resets the connection. */
+static void sess_close(struct px_sess *sess, int rst)
+{
+	struct px_proxy *fe = sess->fe;
+	int was_full;
+
+	if (sess->strm) {
+		struct px_stream *s = sess->strm;
+
+		sess->strm = NULL;
+		if (s->sc)
+			px_stream_srv_detach(s, 0);
+		px_stream_free(s);
+	}
+	if (sess->own)
+		px_sess_drop_srvconn(sess);
+	px_timer_del(sess->loop, &sess->timer);
+	px_list_del(&sess->link);
+	nsessions--;
+	if (rst) {
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+		setsockopt(sess->cli.io.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	}
+	close(sess->cli.io.fd);
+	sess->cli.io.fd = -1;
+	sess->cli.io.fn = NULL;
+	px_buf_release(&sess->cli.buf);
+
+	was_full = px_actconn >= px_global_maxconn;
+	fe->feconn--;
+	px_actconn--;
+	if (!px_list_empty(&fe->paused_listeners) && px_actconn < px_global_maxconn &&
+	    (!fe->maxconn || fe->feconn < fe->maxconn))
+		px_listeners_resume(sess->loop, fe);
+	if (was_full && px_gen_cur) {
+		struct px_list *e;
+
+		px_list_for_each(e, &px_gen_cur->proxies) {
+			struct px_proxy *px = px_container_of(e, struct px_proxy, link);
+
+			if (px != fe && (!px->maxconn || px->feconn < px->maxconn))
+				px_listeners_resume(sess->loop, px);
+		}
+	}
+	px_gen_unref(sess->gen);
+	sess->gen = NULL;
+	px_loop_defer(sess->loop, sess_release_mem, sess);
+}
+
+/* Logs "Connect from" for frontends with a log target but no log format
+ * option, as HAProxy does.
+ */
+static void log_connect(struct px_sess *sess)
+{
+	struct px_proxy *fe = sess->fe;
+	union px_sockaddr local;
+	socklen_t len = sizeof(local);
+	char src[64], dst[64], line[512];
+	int n;
+
+	if (getsockname(sess->cli.io.fd, &local.sa, &len) < 0)
+		memset(&local, 0, sizeof(local));
+	px_addr_ip_str(&sess->src.sa, src, sizeof(src));
+	px_addr_ip_str(&local.sa, dst, sizeof(dst));
+	n = snprintf(line, sizeof(line), "Connect from %s:%d to %s:%d (%s/%s)", src,
+	             px_addr_port((const union px_sockaddr *)&sess->src), dst,
+	             px_addr_port(&local), fe->id, fe->mode == PX_MODE_HTTP ? "HTTP" : "TCP");
+	px_log_send(fe->loggers, fe->nloggers, PX_LOG_INFO, &sess->loop->now_tv, line,
+	            n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+void px_sess_accept(struct px_listener *li, int fd, const union px_sockaddr *addr,
+                    socklen_t len)
+{
+	struct px_proxy *fe = li->bind->fe;
+	struct px_loop *loop = sess_loop;
+	struct px_sess *sess;
+
+	sess = px_pool_alloc(&sess_pool);
+	if (!sess) {
+		close(fd);
+		return;
+	}
+	memset(sess, 0, sizeof(*sess));
+	sess->cli.io.fd = fd;
+	sess->cli.io.fn = sess_io;
+	sess->loop = loop;
+	sess->li = li;
+	sess->fe = fe;
+	sess->gen = px_gen_ref(px_gen_cur);
+	if (addr->sa.sa_family == AF_INET)
+		sess->src.in4 = addr->in4;
+	else if (addr->sa.sa_family == AF_INET6)
+		sess->src.in6 = addr->in6;
+	else
+		sess->src.sa.sa_family = addr->sa.sa_family;
+	(void)len;
+	sess->accept_ms = sess->idle_ms = loop->now_ms;
+	sess->accept_tv = loop->now_tv;
+	sess->id = ++last_id;
+	px_timer_init(&sess->timer, sess_timeout);
+	px_list_append(&sessions, &sess->link);
+	nsessions++;
+	fe->feconn++;
+	fe->cum_feconn++;
+	px_actconn++;
+	if (addr->sa.sa_family != AF_UNIX)
+		px_sock_nodelay(fd);
+	if (px_io_add(loop, &sess->cli.io, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
+		sess_close(sess, 1);
+		return;
+	}
+	if (fe->log_at_accept)
+		log_connect(sess);
+
+	if (fe->mode == PX_MODE_TCP) {
+		struct px_stream *s = px_stream_new(sess);
+
+		if (!s) {
+			sess_close(sess, 1);
+			return;
+		}
+		sess->strm = s;
+		sess->state = PX_SESS_ACTIVE;
+		sess->nreq = 1;
+		px_tcp_start(s);
+		px_stream_process(s);
+		return;
+	}
+	px_sess_set_timer(sess, px_tick_add(sess->accept_ms,
+	                                    px_proxy_http_request_timeout(fe)));
+}
+
+/* Starts a stream on the bytes waiting in the client buffer. */
+static struct px_stream *start_stream(struct px_sess *sess)
+{
+	struct px_stream *s = px_stream_new(sess);
+
+	if (!s)
+		return NULL;
+	sess->strm = s;
+	sess->state = PX_SESS_ACTIVE;
+	sess->nreq++;
+	s->t_idle = s->t_start - sess->idle_ms;
+	s->t_cli_act = s->t_start;
+	px_http_start(s);
+	return s;
+}
+
+/* A connection that never sent a byte ends (client closed, or 408). */
+static void empty_end(struct px_sess *sess, int timeout)
+{
+	struct px_proxy *fe = sess->fe;
+	struct px_stream *s;
+
+	if ((fe->options & PX_OPT_IGN_PROBES) && !(sess->cli.flags & PX_CF_RD_ANY)) {
+		sess_close(sess, 0);
+		return;
+	}
+	s = start_stream(sess);
+	if (!s) {
+		sess_close(sess, 1);
+		return;
+	}
+	if (fe->options & PX_OPT_DONTLOGNULL)
+		s->flags |= PX_STF_DONTLOG;
+	if (timeout) {
+		px_stream_local(s, 408, 'c', 'R');
+		px_stream_process(s);
+		return;
+	}
+	/* The client closed without sending anything: nothing to answer. */
+	s->status = 400;
+	px_stream_term(s, 'C', 'R');
+	px_stream_log(s);
+	sess->strm = NULL;
+	px_stream_free(s);
+	sess_close(sess, 0);
+}
+
+static void idle_read(struct px_sess *sess)
+{
+	struct px_conn *c = &sess->cli;
+	struct px_stream *s;
+	int n;
+
+	if (!(c->flags & PX_CF_RD_READY))
+		return;
+	n = px_conn_recv(c);
+	if (n > 0) {
+		s = start_stream(sess);
+		if (!s) {
+			sess_close(sess, 1);
+			return;
+		}
+		s->bytes_in = n;
+		px_stream_process(s);
+		return;
+	}
+	if (n == -2) {
+		if (!c->buf.len)
+			px_buf_release(&c->buf);
+		return;
+	}
+	/* End of stream or error while idle. */
+	if (sess->flags & PX_SF_KEEPALIVE)
+		sess_close(sess, 0);
+	else
+		empty_end(sess, 0);
+}
+
+static void linger_read(struct px_sess *sess)
+{
+	char sink[4096];
+	ssize_t n;
+
+	for (;;) {
+		n = recv(sess->cli.io.fd, sink, sizeof(sink), 0);
+		if (n > 0)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		sess_close(sess, 0);
+		return;
+	}
+}
+
+static void sess_io(struct px_io *io, uint32_t events)
+{
+	struct px_sess *sess = px_container_of(io, struct px_sess, cli.io);
+
+	px_conn_note_events(&sess->cli, events);
+	if (sess->strm) {
+		px_stream_process(sess->strm);
+		return;
+	}
+	if (sess->state == PX_SESS_LINGER) {
+		linger_read(sess);
+		return;
+	}
+	idle_read(sess);
+}
+
+static void sess_timeout(struct px_timer *t)
+{
+	struct px_sess *sess = px_container_of(t, struct px_sess, timer);
+
+	if (sess->strm) {
+		px_stream_process(sess->strm);
+		return;
+	}
+	if (sess->state == PX_SESS_LINGER || (sess->flags & PX_SF_KEEPALIVE)) {
+		/* Keep-alive expiry closes silently, as HAProxy does. */
+		sess_close(sess, 0);
+		return;
+	}
+	empty_end(sess, 1);
+}
+
+/* Called by a stream as it ends: decides what becomes of the client
+ * connection. The stream is freed here.
+ */
+void px_sess_stream_done(struct px_sess *sess, struct px_stream *s, enum px_sess_end how)
+{
+	struct px_conn *c = &sess->cli;
+	struct px_proxy *fe = sess->fe;
+	struct px_stream *next;
+
+	sess->strm = NULL;
+	px_stream_free(s);
+	if (how == PX_SESS_END_KEEP && (px_stopping || (c->flags & (PX_CF_RD_EOF | PX_CF_ERROR))))
+		how = (c->flags & PX_CF_ERROR) ? PX_SESS_END_ABORT : PX_SESS_END_CLOSE;
+
+	switch (how) {
+	case PX_SESS_END_KEEP:
+		sess->state = PX_SESS_IDLE;
+		sess->flags |= PX_SF_KEEPALIVE;
+		sess->idle_ms = sess->loop->now_ms;
+		if (c->buf.len) {
+			/* Pipelined request already here: run it on the next
+			 * loop turn, never recursively.
+			 */
+			next = start_stream(sess);
+			if (!next) {
+				sess_close(sess, 1);
+				return;
+			}
+			px_stream_wake(next);
+			return;
+		}
+		px_buf_release(&c->buf);
+		px_sess_set_timer(sess, px_tick_add(sess->idle_ms, fe->to.http_keep_alive ?
+		                  fe->to.http_keep_alive : px_proxy_http_request_timeout(fe)));
+		/* Bytes may have arrived meanwhile without a new edge. */
+		if (c->flags & PX_CF_RD_READY)
+			idle_read(sess);
+		return;
+	case PX_SESS_END_CLOSE:
+		if (c->flags & (PX_CF_RD_EOF | PX_CF_ERROR)) {
+			sess_close(sess, 0);
+			return;
+		}
+		/* Shut our side and drain what the client still sends, so
+		 * that unread bytes do not turn our close into a reset that
+		 * could destroy the response in flight.
+		 */
+		px_conn_shutw(c);
+		px_buf_release(&c->buf);
+		sess->state = PX_SESS_LINGER;
+		px_sess_set_timer(sess, sess->loop->now_ms + LINGER_MS);
+		linger_read(sess);
+		return;
+	case PX_SESS_END_SILENT:
+		sess_close(sess, 0);
+		return;
+	case PX_SESS_END_ABORT:
+		sess_close(sess, 1);
+		return;
+	}
+}
+
+/* Soft stop: idle sessions close now; active ones finish their exchange
+ * and then close.
+ */
+void px_sess_soft_stop(void)
+{
+	struct px_list *e, *tmp;
+
+	px_stopping = 1;
+	px_list_for_each_safe(e, tmp, &sessions) {
+		struct px_sess *sess = px_container_of(e, struct px_sess, link);
+
+		if (!sess->strm)
+			sess_close(sess, 0);
+	}
+}
+
+void px_sess_close_all(void)
+{
+	while (!px_list_empty(&sessions))
+		sess_close(px_container_of(sessions.next, struct px_sess, link), 0);
+}
+
+/* --- server connections kept by a session (http-reuse never) ------------ */
+
+void px_sess_keep_srvconn(struct px_sess *sess, struct px_srvconn *sc)
+{
+	if (sess->own && sess->own != sc)
+		px_sess_drop_srvconn(sess);
+	sc->owner = sess;
+	sc->strm = NULL;
+	if (sc->conn.buf.len || (sc->conn.flags & (PX_CF_RD_EOF | PX_CF_ERROR))) {
+		sc->owner = NULL;
+		px_srvconn_close(sc, 0);
+		return;
+	}
+	px_buf_release(&sc->conn.buf);
+	sess->own = sc;
+}
+
+struct px_srvconn *px_sess_take_srvconn(struct px_sess *sess)
+{
+	struct px_srvconn *sc = sess->own;
+
+	sess->own = NULL;
+	if (sc)
+		sc->owner = NULL;
+	return sc;
+}
+
+void px_sess_drop_srvconn(struct px_sess *sess)
+{
+	struct px_srvconn *sc = sess->own;
+
+	if (!sc)
+		return;
+	sess->own = NULL;
+	sc->owner = NULL;
+	px_srvconn_close(sc, 0);
+}
+
+/* The server closed a connection a session was keeping. */
+void px_sess_srvconn_lost(struct px_srvconn *sc)
+{
+	struct px_sess *sess = sc->owner;
+
+	if (sess && sess->own == sc)
+		sess->own = NULL;
+	sc->owner = NULL;
+	px_srvconn_close(sc, 0);
+}

@@ -1,0 +1,25 @@
+/* Streams: one request/response exchange (HTTP) or one TCP session. */
+#ifndef PX_PROTO_STREAM_H
+#define PX_PROTO_STREAM_H
+
+#include "proto/stream-t.h"
+
+struct px_srvconn;
+
+int px_stream_setup(uint32_t maxhdr, uint32_t logurilen);
+struct px_stream *px_stream_new(struct px_sess *sess);
+void px_stream_free(struct px_stream *s);
+void px_stream_process(struct px_stream *s);
+void px_stream_wake(struct px_stream *s);
+void px_stream_term(struct px_stream *s, char cause, char phase);
+void px_stream_log(struct px_stream *s);
+
+int px_stream_srv_step(struct px_stream *s);
+void px_stream_srv_retry_fresh(struct px_stream *s);
+void px_stream_srv_detach(struct px_stream *s, int keep);
+void px_stream_local(struct px_stream *s, int status, char cause, char phase);
+
+extern uint32_t px_stream_maxhdr;   /* header lines per message */
+extern uint32_t px_stream_logurilen;
+
+#endif

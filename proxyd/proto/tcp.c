@@ -1,0 +1,219 @@
+/* Raw forwarding between a client and a server: TCP mode streams, and
+ * HTTP exchanges turned into tunnels (101 Switching Protocols, CONNECT).
+ * Bytes wait in the receive buffer of the side they came from until the
+ * other side takes them; an end of stream is passed on once the buffer is
+ * empty (half-close), and the stream ends when both directions are
+ * closed.
+ */
+#include "backend/srvconn.h"
+#include "cfg/proxy.h"
+#include "core/buf.h"
+#include "core/ev.h"
+#include "proto/conn.h"
+#include "proto/sess.h"
+#include "proto/stream.h"
+#include "proto/tcp.h"
+
+/* Starts a TCP mode stream right after the accept. */
+void px_tcp_start(struct px_stream *s)
+{
+	s->be = s->fe->defbe;
+	s->rq = PX_RQ_TUNNEL;
+	s->rs = PX_RS_NONE;
+	s->t_cli_act = s->t_start;
+	if (!s->be) {
+		px_stream_term(s, 'S', 'C');
+		s->flags |= PX_STF_ABORT;
+		return;
+	}
+	s->be->beconn++;
+	s->be->cum_beconn++;
+}
+
+/* Moves bytes from <from>'s buffer to <to>. Returns 1 on progress, -1 on
+ * a write error.
+ */
+static int forward(struct px_conn *from, struct px_conn *to, uint64_t *count)
+{
+	ssize_t n;
+
+	if (!from->buf.len || !(to->flags & PX_CF_WR_READY))
+		return 0;
+	n = px_conn_send(to, px_buf_data(&from->buf), from->buf.len);
+	if (n < 0)
+		return -1;
+	if (!n)
+		return 0;
+	if (count)
+		*count += n;
+	px_buf_consume(&from->buf, (uint32_t)n);
+	if (!from->buf.len)
+		px_buf_release(&from->buf);
+	return 1;
+}
+
+/* Reads into <c>'s buffer. Returns 1 on progress (bytes or end), -1 on
+ * error, 0 when nothing happened.
+ */
+static int receive(struct px_conn *c, uint64_t *count)
+{
+	int n;
+
+	if (!(c->flags & PX_CF_RD_READY) || (c->flags & PX_CF_RD_EOF))
+		return 0;
+	if (c->buf.area && !px_buf_room(&c->buf)) {
+		if (!c->buf.head)
+			return 0;
+		px_buf_realign(&c->buf, 0);
+	}
+	n = px_conn_recv(c);
+	if (n > 0) {
+		if (count)
+			*count += n;
+		return 1;
+	}
+	if (n == 0)
+		return 1;
+	if (n == -2) {
+		if (c->buf.area && !c->buf.len)
+			px_buf_release(&c->buf);
+		return 0;
+	}
+	return -1;
+}
+
+static void tcp_end(struct px_stream *s, int abort)
+{
+	px_stream_log(s);
+	if (s->sc) {
+		s->flags |= PX_STF_SRV_DONE;
+		px_stream_srv_detach(s, 0);
+	}
+	px_sess_stream_done(s->sess, s, abort ? PX_SESS_END_ABORT : PX_SESS_END_CLOSE);
+}
+
+static uint32_t side_timeout(uint32_t tunnel, uint32_t normal, uint32_t fin, int half_closed)
+{
+	if (half_closed && fin)
+		return fin;
+	return tunnel ? tunnel : normal;
+}
+
+void px_tcp_process(struct px_stream *s)
+{
+	struct px_sess *sess = s->sess;
+	struct px_conn *c = &sess->cli;
+	struct px_proxy *fe = s->fe, *be = s->be ? s->be : s->fe;
+	uint64_t now = sess->loop->now_ms, next;
+	uint32_t tunnel = be->to.tunnel ? be->to.tunnel : fe->to.tunnel;
+	int progress, r;
+
+	if (s->flags & PX_STF_ABORT) {
+		tcp_end(s, 1);
+		return;
+	}
+	do {
+		progress = 0;
+
+		/* The client may send while the server connection is made. */
+		r = receive(c, &s->bytes_in);
+		if (r < 0) {
+			px_stream_term(s, 'C', 'D');
+			tcp_end(s, 1);
+			return;
+		}
+		if (r) {
+			s->t_cli_act = now;
+			progress = 1;
+		}
+
+		if (s->rs == PX_RS_NONE) {
+			r = px_stream_srv_step(s);
+			if (r < 0) {
+				/* No server: TCP has no error page, just close. */
+				tcp_end(s, 0);
+				return;
+			}
+			if (!r)
+				break;
+			s->rs = PX_RS_TUNNEL;
+			s->t_srv_act = now;
+			progress = 1;
+		}
+
+		r = forward(c, &s->sc->conn, NULL);
+		if (r < 0) {
+			px_stream_term(s, 'S', 'D');
+			tcp_end(s, 1);
+			return;
+		}
+		if (r) {
+			s->t_srv_act = now;
+			progress = 1;
+		}
+		r = receive(&s->sc->conn, NULL);
+		if (r < 0) {
+			px_stream_term(s, 'S', 'D');
+			tcp_end(s, 1);
+			return;
+		}
+		if (r) {
+			s->t_srv_act = now;
+			progress = 1;
+		}
+		r = forward(&s->sc->conn, c, &s->bytes_out);
+		if (r < 0) {
+			px_stream_term(s, 'C', 'D');
+			tcp_end(s, 1);
+			return;
+		}
+		if (r) {
+			s->t_cli_act = now;
+			progress = 1;
+		}
+
+		/* Pass ends of stream on once what preceded them is delivered. */
+		if ((c->flags & PX_CF_RD_EOF) && !c->buf.len &&
+		    !(s->sc->conn.flags & PX_CF_WR_SHUT)) {
+			px_conn_shutw(&s->sc->conn);
+			progress = 1;
+		}
+		if ((s->sc->conn.flags & PX_CF_RD_EOF) && !s->sc->conn.buf.len &&
+		    !(c->flags & PX_CF_WR_SHUT)) {
+			px_conn_shutw(c);
+			progress = 1;
+		}
+		if ((c->flags & PX_CF_WR_SHUT) && (s->sc->conn.flags & PX_CF_WR_SHUT)) {
+			tcp_end(s, 0);
+			return;
+		}
+	} while (progress);
+
+	/* Deadlines: inactivity on each side. */
+	if (s->rs == PX_RS_NONE) {
+		if (s->scs == PX_SC_CONNECTING)
+			s->exp_conn = px_tick_add(s->t_connect, be->to.connect);
+		else if (s->scs == PX_SC_QUEUED)
+			s->exp_conn = px_tick_add(s->t_queue, be->to.queue ? be->to.queue :
+			                          be->to.connect);
+		next = s->scs == PX_SC_CONNECTING || s->scs == PX_SC_QUEUED ||
+		       s->scs == PX_SC_TURNAROUND ? s->exp_conn : 0;
+		px_sess_set_timer(sess, next);
+		return;
+	}
+	s->exp_cli = px_tick_add(s->t_cli_act, side_timeout(tunnel, fe->to.client,
+	                         fe->to.client_fin, !!(c->flags & PX_CF_RD_EOF)));
+	s->exp_srv = px_tick_add(s->t_srv_act, side_timeout(tunnel, be->to.server,
+	                         be->to.server_fin, !!(s->sc->conn.flags & PX_CF_RD_EOF)));
+	if (s->exp_cli && s->exp_cli <= now) {
+		px_stream_term(s, 'c', 'D');
+		tcp_end(s, 1);
+		return;
+	}
+	if (s->exp_srv && s->exp_srv <= now) {
+		px_stream_term(s, 's', 'D');
+		tcp_end(s, 1);
+		return;
+	}
+	px_sess_set_timer(sess, px_tick_first(s->exp_cli, s->exp_srv));
+}

@@ -1,0 +1,42 @@
+#!/bin/sh
+# run-tests.sh: the body of "make test".
+#
+# Runs every unit test binary (cmocka, TAP output) named in $UNIT_BINS, then
+# every testkit scenario under testkit/scenarios with $PXTEST, and ends with
+# one line "N passed, N failed". Exits non-zero when anything failed.
+# Environment: PROXYD, FAKESRV, PXTEST, UNIT_BINS; PXTEST_JOBS (default: 4);
+# PXTEST_ARGS (extra pxtest arguments, e.g. a scenario subset).
+passed=0
+failed=0
+
+for bin in $UNIT_BINS; do
+	out=$(CMOCKA_MESSAGE_OUTPUT=tap "$bin" 2>&1)
+	rc=$?
+	ok=$(printf '%s\n' "$out" | grep -c '^ok ')
+	nok=$(printf '%s\n' "$out" | grep -c '^not ok ')
+	if [ "$rc" -ne 0 ] && [ "$nok" -eq 0 ]; then
+		nok=1   # crashed or failed outside a test case
+	fi
+	printf '%s\n' "$out" | grep -E '^(not ok|#)' | sed "s|^|$(basename "$bin"): |"
+	echo "unit $(basename "$bin"): $ok passed, $nok failed"
+	passed=$((passed + ok))
+	failed=$((failed + nok))
+done
+
+summary=$(mktemp)
+"$PXTEST" --proxyd "$PROXYD" --fakesrv "$FAKESRV" -j "${PXTEST_JOBS:-4}" \
+	${PXTEST_ARGS:-testkit/scenarios} | tee "$summary"
+rc=$?
+line=$(tail -n 1 "$summary")
+rm -f "$summary"
+sp=$(printf '%s\n' "$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
+sf=$(printf '%s\n' "$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
+if [ -z "$sp" ]; then
+	echo "pxtest did not print its summary (exit $rc)"
+	sp=0; sf=1
+fi
+passed=$((passed + sp))
+failed=$((failed + sf))
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
