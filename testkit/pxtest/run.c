@@ -914,9 +914,18 @@ static void cleanup(struct px_ctx *ctx)
 		}
 		ctx->step = was;
 	}
-	for (i = 0; i < ctx->nservers; i++)
-		if (!px_proc_reap(&ctx->servers[i], 0))
-			kill(ctx->servers[i].pid, SIGTERM);
+	for (i = 0; i < ctx->nservers; i++) {
+		struct px_proc *srv = &ctx->servers[i];
+
+		if (!px_proc_reap(srv, 0)) {
+			kill(srv->pid, SIGTERM);
+			continue;
+		}
+		/* A fake server never ends by itself: that is a testkit bug. */
+		px_status_str(srv->status, how, sizeof(how));
+		px_fail(ctx, "fakesrv '%s' died during the scenario (%s)", srv->name, how);
+		detail_tail(ctx, "its output", srv->out_path, 20);
+	}
 	for (i = 0; i < ctx->nservers; i++)
 		if (!proc_wait(&ctx->servers[i], tk_now_us() + 1000000)) {
 			kill(ctx->servers[i].pid, SIGKILL);
