@@ -247,7 +247,7 @@ void px_global_finalize(struct px_cfg_ctx *ctx)
 		 */
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY &&
 		    rl.rlim_max > 256)
-			g->maxconn = (uint32_t)((rl.rlim_max - 64) / 2);
+			g->maxconn = (uint32_t)((rl.rlim_max - 256) / 2);
 		else
 			g->maxconn = 4096;
 		if (g->maxconn > 100000)

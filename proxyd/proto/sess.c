@@ -277,6 +277,10 @@ static void empty_end(struct px_sess *sess, int timeout)
 		sess_close(sess, 1);
 		return;
 	}
+	/* Nothing arrived: the exchange spans the whole connection. */
+	s->t_start = sess->accept_ms;
+	s->start_tv = sess->accept_tv;
+	s->t_idle = 0;
 	if (fe->options & PX_OPT_DONTLOGNULL)
 		s->flags |= PX_STF_DONTLOG;
 	if (timeout) {
