@@ -665,7 +665,7 @@ static int step_proxyd(struct px_ctx *ctx, const struct px_step *st)
 		}
 		usleep(5000);
 	}
-	/* Listening does not prove it survived start-up: a short settle. */
+	/* It may have died between the last table scan and now. */
 	if (px_proc_reap(&ctx->proxyd, 0)) {
 		proxyd_exit_checked = 1;
 		px_status_str(ctx->proxyd.status, how, sizeof(how));
