@@ -81,7 +81,7 @@ int px_fail(struct px_ctx *ctx, const char *fmt, ...)
 		ctx->failed = 1;
 		ctx->fail_line = ctx->step ? ctx->step->lineno : 0;
 		tk_buf_adds(b, s);
-		if (ctx->deadline_hit)
+		if (ctx->deadline_hit && tk_now_us() >= ctx->deadline)
 			tk_buf_printf(b, " (the scenario's %.1fs time limit was reached)",
 				      ctx->sc->timeout_us / 1e6);
 	}
