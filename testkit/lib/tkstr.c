@@ -124,6 +124,7 @@ static const struct {
 	{ .esc = '"', .byte = '"' },
 	{ .esc = '\'', .byte = '\'' },
 	{ .esc = '0', .byte = '\0' },
+	{ .esc = '/', .byte = '/' },     /* so quoted /regexes/ may escape '/' */
 };
 
 /* Decodes the C escapes \r \n \t \\ \" \' \xHH \0 of s[0..n) and appends the
@@ -163,7 +164,7 @@ int tk_unescape(const char *s, size_t n, struct tk_buf *out, const char **err)
 			if (esc_table[k].esc == c)
 				break;
 		if (k == sizeof(esc_table) / sizeof(esc_table[0])) {
-			*err = "unknown escape (use \\r \\n \\t \\\\ \\\" \\xHH \\0)";
+			*err = "unknown escape (use \\r \\n \\t \\\\ \\\" \\' \\/ \\xHH \\0)";
 			return -1;
 		}
 		if (tk_buf_addc(out, esc_table[k].byte) < 0)
@@ -190,7 +191,7 @@ int tk_escape(struct tk_buf *out, const void *p, size_t n, size_t max)
 		unsigned char c = s[i];
 
 		for (k = 0; k < sizeof(esc_table) / sizeof(esc_table[0]); k++)
-			if (esc_table[k].byte == (char)c && c != '\'' && c != '\0')
+			if (esc_table[k].byte == (char)c && c != '\'' && c != '\0' && c != '/')
 				break;
 		if (k < sizeof(esc_table) / sizeof(esc_table[0])) {
 			char e[2] = { '\\', esc_table[k].esc };
