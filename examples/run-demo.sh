@@ -1,0 +1,22 @@
+#!/bin/sh
+# run-demo.sh PROXYD FAKESRV: the body of "make run".
+#
+# Starts two demo origins (fake servers answering who they are), then
+# proxyd in the foreground on examples/demo.cfg. Ctrl-C stops everything.
+# Ports: PROXYD_PORT (8080), ORIGIN1_PORT (8081), ORIGIN2_PORT (8082).
+proxyd=$1
+fakesrv=$2
+: "${PROXYD_PORT:=8080}" "${ORIGIN1_PORT:=8081}" "${ORIGIN2_PORT:=8082}"
+export PROXYD_PORT ORIGIN1_PORT ORIGIN2_PORT
+
+"$fakesrv" -q -l "127.0.0.1:$ORIGIN1_PORT" -H "Content-Type: text/plain" \
+	-b "Hello from origin1 (127.0.0.1:$ORIGIN1_PORT) through proxyd\n" &
+o1=$!
+"$fakesrv" -q -l "127.0.0.1:$ORIGIN2_PORT" -H "Content-Type: text/plain" \
+	-b "Hello from origin2 (127.0.0.1:$ORIGIN2_PORT) through proxyd\n" &
+o2=$!
+trap 'kill $o1 $o2 2>/dev/null' EXIT INT TERM
+
+echo "proxyd demo: try   curl -i http://127.0.0.1:$PROXYD_PORT/   (Ctrl-C stops)"
+echo "configuration: examples/demo.cfg; traffic logs below"
+"$proxyd" -d -f examples/demo.cfg
