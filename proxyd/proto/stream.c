@@ -199,6 +199,7 @@ static int attach_conn(struct px_stream *s, struct px_srvconn *sc, int reused)
 	sc->nreq++;
 	s->sc = sc;
 	s->t_connect = loop->now_ms;
+	s->t_srv_act = loop->now_ms;
 	if (reused) {
 		s->flags |= PX_STF_REUSED;
 		s->t_connected = loop->now_ms;
@@ -350,6 +351,7 @@ int px_stream_srv_step(struct px_stream *s)
 				continue;
 			}
 			s->t_connected = loop->now_ms;
+			s->t_srv_act = loop->now_ms;
 			s->scs = PX_SC_READY;
 			return 1;
 		}
