@@ -52,11 +52,13 @@ PROXYD_LIBS := -lm
 
 $(BUILD)/proxyd/%.o: proxyd/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iproxyd -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -Iproxyd -c -o $@ $<
 
 $(PROXYD): $(PROXYD_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PROXYD_LIBS)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PROXYD_LIBS)
 
 # --- testkit ----------------------------------------------------------------
 TK_COMMON_SRC := $(sort $(wildcard testkit/lib/*.c))
@@ -68,15 +70,18 @@ PXTEST_OBJ    := $(PXTEST_SRC:%.c=$(BUILD)/%.o)
 
 $(BUILD)/testkit/%.o: testkit/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itestkit/lib -Iproxyd -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -Itestkit/lib -Iproxyd -c -o $@ $<
 
 $(FAKESRV): $(FAKESRV_OBJ) $(TK_COMMON_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS) -o $@ $^
 
 $(PXTEST): $(PXTEST_OBJ) $(TK_COMMON_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_CURL) $(PKG_PCRE2) -lm
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_CURL) $(PKG_PCRE2) -lm
 
 # --- unit tests: testkit/unit/<module>.c links against proxyd's objects ------
 UNIT_SRC  := $(sort $(wildcard testkit/unit/*.c))
@@ -84,7 +89,8 @@ UNIT_BIN  := $(UNIT_SRC:testkit/unit/%.c=$(BUILD)/unit/%)
 
 $(BUILD)/unit/%: testkit/unit/%.c $(PROXYD_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iproxyd -o $@ $< $(PROXYD_LIB) $(LDFLAGS) $(PROXYD_LIBS) $(PKG_CMOCKA)
+	@echo "  UNIT    $@"
+	@$(CC) $(CFLAGS) -Iproxyd -o $@ $< $(PROXYD_LIB) $(LDFLAGS) $(PROXYD_LIBS) $(PKG_CMOCKA)
 
 # --- targets ----------------------------------------------------------------
 .PHONY: all build test asan run deps bench clean check-deps
