@@ -165,7 +165,8 @@ void px_srvconn_close(struct px_srvconn *sc, int abort)
 void px_srvconn_release(struct px_srvconn *sc, int keep)
 {
 	sc->strm = NULL;
-	if (!keep || sc->conn.buf.len || (sc->conn.flags & (PX_CF_RD_EOF | PX_CF_ERROR))) {
+	if (!keep || sc->conn.buf.len ||
+	    (sc->conn.flags & (PX_CF_RD_EOF | PX_CF_ERROR | PX_CF_HUP))) {
 		px_srvconn_close(sc, 0);
 		return;
 	}

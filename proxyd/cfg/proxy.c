@@ -16,7 +16,6 @@
 	"%tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r"
 #define TCPLOG_FMT "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts " \
 	"%ac/%fc/%bc/%sc/%rc %sq/%bq"
-#define CONNLOG_FMT "Connect from %ci:%cp to %fi:%fp (%f/%M)"
 
 static uint32_t next_uuid;
 
@@ -168,7 +167,8 @@ void px_proxy_section(char **args, int nargs, struct px_cfg_ctx *ctx)
 	 */
 	if (cap == PX_CAP_DEF && i == 1 + (*name != 0))
 		from = NULL;
-	px = proxy_new(ctx, name, cap, args[0], from);
+	/* The kind outlives the line being parsed: a static string. */
+	px = proxy_new(ctx, name, cap, ctx->section_name, from);
 	if (!px) {
 		px_cfg_error(ctx, "out of memory");
 		return;
@@ -529,15 +529,13 @@ static void finalize_proxy(struct px_cfg_ctx *ctx, struct px_proxy *px)
 			            "stop talking will keep their connection forever; set "
 			            "'timeout client', 'timeout connect' and 'timeout server'",
 			            px->kind, px->id);
-		if (px->nloggers) {
-			if (px->options & PX_OPT_HTTPLOG)
-				fmt = HTTPLOG_FMT;
-			else if (px->options & PX_OPT_TCPLOG)
-				fmt = TCPLOG_FMT;
-			else {
-				fmt = CONNLOG_FMT;
-				px->log_at_accept = 1;
-			}
+		if (px->nloggers && !(px->options & (PX_OPT_HTTPLOG | PX_OPT_TCPLOG))) {
+			/* Without a log format option, HAProxy logs each
+			 * connection as it is accepted (sess.c).
+			 */
+			px->log_at_accept = 1;
+		} else if (px->nloggers) {
+			fmt = px->options & PX_OPT_HTTPLOG ? HTTPLOG_FMT : TCPLOG_FMT;
 			px->logfmt = px_logfmt_compile(ctx->gen, fmt, &err);
 			if (!px->logfmt) {
 				px_cfg_error(ctx, "%s '%s': log format: %s", px->kind, px->id, err);

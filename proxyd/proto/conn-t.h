@@ -14,6 +14,7 @@
 #define PX_CF_WR_SHUT     0x0010  /* we shut our sending side down */
 #define PX_CF_CONNECTING  0x0020  /* outgoing connection in progress */
 #define PX_CF_RD_ANY      0x0040  /* at least one byte was ever received */
+#define PX_CF_HUP         0x0080  /* epoll reported a hang-up, reset or error */
 
 /* One socket with its receive buffer. The receive buffer is where the
  * peer's bytes wait until they are sent on the other side, so each

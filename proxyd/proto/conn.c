@@ -29,7 +29,7 @@ int px_conn_recv(struct px_conn *c)
 	if (n > 0) {
 		c->buf.len += n;
 		c->flags |= PX_CF_RD_ANY;
-		if ((uint32_t)n < room)
+		if ((uint32_t)n < room && !(c->flags & PX_CF_HUP))
 			c->flags &= ~PX_CF_RD_READY;
 		return (int)n;
 	}

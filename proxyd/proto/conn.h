@@ -11,6 +11,11 @@ static inline void px_conn_note_events(struct px_conn *c, uint32_t events)
 	/* Error and hang-up surface through read() and write() themselves. */
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		c->flags |= PX_CF_RD_READY;
+	/* After a hang-up no further edge comes: keep reading until read()
+	 * itself reports the end, even after a short read.
+	 */
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->flags |= PX_CF_HUP;
 	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 		c->flags |= PX_CF_WR_READY;
 }

@@ -468,7 +468,7 @@ void px_sess_keep_srvconn(struct px_sess *sess, struct px_srvconn *sc)
 		px_sess_drop_srvconn(sess);
 	sc->owner = sess;
 	sc->strm = NULL;
-	if (sc->conn.buf.len || (sc->conn.flags & (PX_CF_RD_EOF | PX_CF_ERROR))) {
+	if (sc->conn.buf.len || (sc->conn.flags & (PX_CF_RD_EOF | PX_CF_ERROR | PX_CF_HUP))) {
 		sc->owner = NULL;
 		px_srvconn_close(sc, 0);
 		return;

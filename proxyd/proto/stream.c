@@ -460,7 +460,7 @@ void px_stream_log(struct px_stream *s)
 	char line[8192];
 	size_t len;
 
-	if (!fe->logfmt || fe->log_at_accept || (s->flags & PX_STF_DONTLOG))
+	if (!fe->logfmt || (s->flags & PX_STF_DONTLOG))
 		return;
 	len = px_logfmt_render(fe->logfmt, sess, s, sess->loop->now_ms, line, sizeof(line));
 	px_log_send(fe->loggers, fe->nloggers, PX_LOG_INFO, &sess->loop->now_tv, line, len);

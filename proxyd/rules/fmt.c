@@ -457,7 +457,7 @@ static void render_var(struct out *o, const struct lf_node *n,
 		put_num(o, tt, n->flags);
 		break;
 	case LFV_ST:
-		put_num(o, s ? s->status : 0, n->flags);
+		put_num(o, s && s->status ? s->status : -1, n->flags);
 		break;
 	case LFV_B:
 		put_num(o, s ? (int64_t)s->bytes_out : 0, n->flags);
