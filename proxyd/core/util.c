@@ -61,8 +61,8 @@ int px_parse_time(const char *s, uint64_t *ms, char **err)
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcmp(end, units[i].unit))
 			continue;
-		if (v > (UINT64_C(1) << 40) / units[i].num) {
-			px_strfmt(err, "time value '%s' is too large", s);
+		if (v > UINT64_MAX / 1000 || v / units[i].den > (UINT64_C(1) << 40) / units[i].num) {
+			px_strfmt(err, "time value '%s' is too large (at most 24 days)", s);
 			return -1;
 		}
 		*ms = (v * units[i].num + units[i].den - 1) / units[i].den;

@@ -84,6 +84,10 @@ int px_h1_parse(struct px_h1_msg *m, const char *buf, uint32_t len)
 	uint32_t p = m->pos;
 	const uint8_t *s = (const uint8_t *)buf;
 
+	if (m->state == PX_H1_DONE)
+		return m->hdr_len;
+	if (m->state == PX_H1_ERROR)
+		return -1;
 	while (p < len) {
 		uint8_t c = s[p];
 
@@ -368,10 +372,20 @@ int px_h1_parse_te(const char *v, size_t len, struct px_h1_te *te)
 		while (i < len && px_h1_tchar[(uint8_t)v[i]])
 			i++;
 		end = i;
-		/* Transfer coding parameters (";name=value") are skipped. */
-		while (i < len && v[i] != ',')
+		while (i < len && is_ows(v[i]))
 			i++;
-		if (end == start) {
+		/* Transfer coding parameters (";name=value") are skipped;
+		 * anything else after the coding name is malformed.
+		 */
+		if (i < len && v[i] == ';') {
+			while (i < len && v[i] != ',' && v[i] != '"')
+				i++;
+			if (i < len && v[i] == '"') {
+				te->invalid = 1;   /* quoted parameters: refuse */
+				return -1;
+			}
+		}
+		if (end == start || (i < len && v[i] != ',')) {
 			te->invalid = 1;
 			return -1;
 		}
