@@ -185,7 +185,11 @@ void px_stream_local(struct px_stream *s, int status, char cause, char phase)
 	release_slot(s);
 	s->scs = PX_SC_FAILED;
 	s->status = status;
-	s->local = px_errmsg_get(s->fe, status);
+	/* As HAProxy: the backend's errorfile first, then the frontend's. */
+	if (s->be && s->be->errmsg[px_err_index(status) < 0 ? PX_ERR_500 : px_err_index(status)])
+		s->local = px_errmsg_get(s->be, status);
+	else
+		s->local = px_errmsg_get(s->fe, status);
 	s->local_sent = 0;
 	s->flags |= PX_STF_LOCAL;
 	s->flags &= ~PX_STF_CLI_KEEP;
