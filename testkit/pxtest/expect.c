@@ -155,7 +155,8 @@ static int check_bytes(struct px_ctx *ctx, const char *what, const struct px_arg
 {
 	size_t i;
 
-	if (size == want->len && kept_len == want->len && !memcmp(kept, want->s, want->len))
+	if (size == want->len && kept_len == want->len &&
+	    (!want->len || !memcmp(kept, want->s, want->len)))
 		return 0;
 	for (i = 0; i < kept_len && i < want->len && kept[i] == want->s[i]; i++)
 		;
