@@ -502,11 +502,16 @@ static int res_analyze_build(struct px_stream *s)
 		s->res_body = PX_BODY_CLOSE;
 	}
 	s->res_left = clen;
+	/* An HTTP/1.0 client cannot read chunked framing: strip it, and let
+	 * the close mark the end of the body.
+	 */
+	if (s->res_body == PX_BODY_CHUNKED && s->req.vmin == 0)
+		s->flags |= PX_STF_DECHUNK;
 
 	srv_keep = mode == PX_HTTP_KAL && !srv_close && (m->vmin >= 1 || srv_ka) &&
 	           s->res_body != PX_BODY_CLOSE && !(s->flags & PX_STF_CL_DROPPED) &&
 	           !upgrade_ok;
-	cli_keep = mode != PX_HTTP_CLO && !(s->flags & PX_STF_REQ_CLOSE) &&
+	cli_keep = mode != PX_HTTP_CLO && !(s->flags & (PX_STF_REQ_CLOSE | PX_STF_DECHUNK)) &&
 	           s->res_body != PX_BODY_CLOSE && !(s->flags & PX_STF_CL_DROPPED) &&
 	           s->rq == PX_RQ_DONE && !px_sess_stopping(s->sess) && !upgrade_ok &&
 	           !((s->flags & PX_STF_CONNECT) && m->status < 300);
@@ -526,6 +531,8 @@ static int res_analyze_build(struct px_stream *s)
 		if (hop_by_hop(base, h, conn_list, conn_len, upgrade_ok))
 			continue;
 		if ((s->flags & PX_STF_CL_DROPPED) && hdr_is(base, h, "content-length"))
+			continue;
+		if ((s->flags & PX_STF_DECHUNK) && hdr_is(base, h, "transfer-encoding"))
 			continue;
 		w_hdr(&w, base, h);
 	}
@@ -572,6 +579,44 @@ static int res_head(struct px_stream *s)
 	return 1;
 }
 
+/* Chunked body for an HTTP/1.0 client: chunk data stays in place, the
+ * framing between chunks is cut out of the buffer. Returns 1 on progress.
+ */
+static int res_dechunk(struct px_stream *s)
+{
+	struct px_buf *b = &s->sc->conn.buf;
+	struct px_h1_chunk *c = &s->res_chunk;
+	int progress = 0;
+
+	while (b->len > s->res_fwd && c->state != PX_CH_DONE) {
+		char *p = px_buf_data(b) + s->res_fwd;
+		uint32_t avail = b->len - s->res_fwd, n;
+		int r;
+
+		if (c->state == PX_CH_DATA) {
+			n = avail < c->left ? avail : (uint32_t)c->left;
+			px_h1_chunk_parse(c, p, n);
+			s->res_fwd += n;
+			progress = 1;
+			continue;
+		}
+		/* Framing up to the next data byte (or what is here of it). */
+		for (n = 0; n < avail && c->state != PX_CH_DATA && c->state != PX_CH_DONE; n++) {
+			r = px_h1_chunk_parse(c, p + n, 1);
+			if (r < 0)
+				return -1;
+		}
+		memmove(p, p + n, avail - n);
+		b->len -= n;
+		progress = 1;
+	}
+	if (c->state == PX_CH_DONE) {
+		s->rs = PX_RS_DONE;
+		b->len = s->res_fwd;   /* nothing may follow on a closing exchange */
+	}
+	return progress;
+}
+
 static int res_body(struct px_stream *s)
 {
 	struct px_buf *b = &s->sc->conn.buf;
@@ -590,8 +635,18 @@ static int res_body(struct px_stream *s)
 		return n > 0;
 	}
 	case PX_BODY_CHUNKED: {
-		int n = px_h1_chunk_parse(&s->res_chunk, px_buf_data(b) + s->res_fwd, avail);
+		int n;
 
+		if (s->flags & PX_STF_DECHUNK) {
+			n = res_dechunk(s);
+			if (n < 0) {
+				px_stream_term(s, 'P', 'D');
+				s->flags |= PX_STF_ABORT;
+				return 1;
+			}
+			return n;
+		}
+		n = px_h1_chunk_parse(&s->res_chunk, px_buf_data(b) + s->res_fwd, avail);
 		if (n < 0) {
 			px_stream_term(s, 'P', 'D');
 			s->flags |= PX_STF_ABORT;

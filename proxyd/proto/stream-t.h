@@ -63,6 +63,7 @@ enum px_sc_state {
 #define PX_STF_QUEUED_SRV   0x10000 /* queued on a server, not the backend */
 #define PX_STF_TIMEOUT_CONN 0x20000 /* last connect attempt timed out */
 #define PX_STF_TUNNEL_NEXT  0x40000 /* become a tunnel once the response head is sent */
+#define PX_STF_DECHUNK      0x80000 /* chunked response to an HTTP/1.0 client */
 
 struct px_stream {
 	struct px_sess *sess;
