@@ -25,7 +25,7 @@ static int is_tchar(unsigned char c)
 static int next_line(const char *buf, size_t len, size_t *pos,
 		     const char **line, size_t *line_len)
 {
-	const char *lf = memchr(buf + *pos, '\n', len - *pos);
+	const char *lf = len > *pos ? memchr(buf + *pos, '\n', len - *pos) : NULL;
 	size_t n;
 
 	if (!lf)
