@@ -384,6 +384,11 @@ void px_sess_stream_done(struct px_sess *sess, struct px_stream *s, enum px_sess
 	struct px_conn *c = &sess->cli;
 	struct px_proxy *fe = sess->fe;
 	struct px_stream *next;
+	/* The client is done sending when its whole request was read and
+	 * nothing more is waiting: then a plain close cannot turn into a
+	 * reset, and lingering would only cost system calls.
+	 */
+	int quiet = s->rq == PX_RQ_DONE && !c->buf.len && !(c->flags & PX_CF_RD_READY);
 
 	sess->strm = NULL;
 	px_stream_free(s);
@@ -415,7 +420,7 @@ void px_sess_stream_done(struct px_sess *sess, struct px_stream *s, enum px_sess
 			idle_read(sess);
 		return;
 	case PX_SESS_END_CLOSE:
-		if (c->flags & (PX_CF_RD_EOF | PX_CF_ERROR)) {
+		if (quiet || (c->flags & (PX_CF_RD_EOF | PX_CF_ERROR))) {
 			sess_close(sess, 0);
 			return;
 		}
