@@ -103,7 +103,9 @@ static int expand_files(char ***out)
 				size_t len = strlen(de->d_name);
 				char **nf;
 
-				if (len < 5 || strcmp(de->d_name + len - 4, ".cfg"))
+				/* As HAProxy: *.cfg files, hidden ones skipped. */
+				if (len < 5 || de->d_name[0] == '.' ||
+				    strcmp(de->d_name + len - 4, ".cfg"))
 					continue;
 				nf = realloc(files, sizeof(*files) * (n + 1));
 				if (!nf) {

@@ -171,13 +171,11 @@ size_t px_addr_ip_str(const struct sockaddr *sa, char *out, size_t size)
 			break;
 		return strlen(out);
 	case AF_INET6:
-		/* A v4-mapped peer on a v6 socket is shown as IPv4. */
-		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
-			if (!inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], out, size))
-				break;
-		} else if (!inet_ntop(AF_INET6, &in6->sin6_addr, out, size)) {
+		/* A v4-mapped peer on a v6 socket reads ::ffff:a.b.c.d, as
+		 * HAProxy writes it, so logs parse the same.
+		 */
+		if (!inet_ntop(AF_INET6, &in6->sin6_addr, out, size))
 			break;
-		}
 		return strlen(out);
 	case AF_UNIX:
 		return snprintf(out, size, "unix");

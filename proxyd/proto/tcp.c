@@ -201,10 +201,19 @@ void px_tcp_process(struct px_stream *s)
 		px_sess_set_timer(sess, next);
 		return;
 	}
-	s->exp_cli = px_tick_add(s->t_cli_act, side_timeout(tunnel, fe->to.client,
-	                         fe->to.client_fin, !!(c->flags & PX_CF_RD_EOF)));
-	s->exp_srv = px_tick_add(s->t_srv_act, side_timeout(tunnel, be->to.server,
-	                         be->to.server_fin, !!(s->sc->conn.flags & PX_CF_RD_EOF)));
+	/* A side is timed while something is expected of it: bytes to read,
+	 * or bytes waiting for it to take. Once we shut our sending side
+	 * towards it, its -fin timeout applies (HAProxy: a connection must
+	 * not linger in FIN_WAIT).
+	 */
+	s->exp_cli = 0;
+	s->exp_srv = 0;
+	if (!(c->flags & PX_CF_RD_EOF) || s->sc->conn.buf.len)
+		s->exp_cli = px_tick_add(s->t_cli_act, side_timeout(tunnel, fe->to.client,
+		                         fe->to.client_fin, !!(c->flags & PX_CF_WR_SHUT)));
+	if (!(s->sc->conn.flags & PX_CF_RD_EOF) || c->buf.len)
+		s->exp_srv = px_tick_add(s->t_srv_act, side_timeout(tunnel, be->to.server,
+		                         be->to.server_fin, !!(s->sc->conn.flags & PX_CF_WR_SHUT)));
 	if (s->exp_cli && s->exp_cli <= now) {
 		px_stream_term(s, 'c', 'D');
 		tcp_end(s, 1);
