@@ -168,10 +168,8 @@ static struct px_gen *load(int check_only)
 static void apply_global(struct px_gen *gen)
 {
 	px_global_maxconn = gen->global.maxconn;
-	if (gen->global.log_tag)
-		px_log_set_tag(gen->global.log_tag);
-	if (gen->global.log_host)
-		px_log_set_hostname(gen->global.log_host);
+	px_log_set_tag(gen->global.log_tag ? gen->global.log_tag : "proxyd");
+	px_log_set_hostname(gen->global.log_host ? gen->global.log_host : "");
 }
 
 static void raise_fd_limit(uint32_t maxconn)
@@ -302,14 +300,11 @@ static int setup_signals(void)
 	return px_io_add(&loop, &sig_io, EPOLLIN);
 }
 
-static int write_pidfile(const char *path)
+static int write_pidfile(int fd)
 {
 	char buf[32];
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
 
-	if (fd < 0)
-		return -1;
 	if (write(fd, buf, n) != n) {
 		close(fd);
 		return -1;
@@ -317,18 +312,32 @@ static int write_pidfile(const char *path)
 	return close(fd);
 }
 
-static int daemonize(void)
+/* Forks into the background. The parent writes the child's pid to
+ * <pidfd> (when >= 0) and exits 0; everything that can fail was done
+ * before, so its exit status is the truth. The working directory stays, so
+ * relative paths mean the same at a reload.
+ */
+static int daemonize(int pidfd)
 {
 	pid_t pid = fork();
 	int fd;
 
 	if (pid < 0)
 		return -1;
-	if (pid > 0)
+	if (pid > 0) {
+		if (pidfd >= 0) {
+			char buf[32];
+			int n = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
+
+			if (write(pidfd, buf, n) != n)
+				_exit(1);
+			close(pidfd);
+		}
 		_exit(0);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
 	setsid();
-	if (chdir("/") < 0)
-		return -1;
 	fd = open("/dev/null", O_RDWR);
 	if (fd >= 0) {
 		dup2(fd, 0);
@@ -361,7 +370,7 @@ static int drop_privileges(const struct px_global *g)
 int main(int argc, char **argv)
 {
 	const char *pidfile = NULL;
-	int check_only = 0, daemon_mode = 0, i;
+	int check_only = 0, daemon_mode = 0, pidfd = -1, i;
 	struct px_gen *gen;
 	char *err = NULL;
 
@@ -431,18 +440,29 @@ int main(int argc, char **argv)
 		free(err);
 		return 1;
 	}
+	if (!pidfile)
+		pidfile = gen->global.pidfile;
+	if (pidfile) {
+		/* Opened before privileges are dropped, written once the pid
+		 * is known.
+		 */
+		pidfd = open(pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (pidfd < 0)
+			px_warning("cannot write pid file '%s': %s", pidfile, strerror(errno));
+	}
+	if (drop_privileges(&gen->global) < 0)
+		return 1;
 	if (daemon_mode || gen->global.daemon) {
-		if (daemonize() < 0) {
+		if (daemonize(pidfd) < 0) {
 			px_alert("cannot become a daemon: %s", strerror(errno));
 			return 1;
 		}
-	}
-	if (!pidfile)
-		pidfile = gen->global.pidfile;
-	if (pidfile && write_pidfile(pidfile) < 0)
+	} else if (pidfd >= 0 && write_pidfile(pidfd) < 0) {
 		px_warning("cannot write pid file '%s': %s", pidfile, strerror(errno));
-	if (drop_privileges(&gen->global) < 0)
-		return 1;
+	}
+	/* After the fork: a signalfd watched by epoll is bound to the
+	 * process that registered it.
+	 */
 	if (setup_signals() < 0) {
 		px_alert("cannot set up signal handling: %s", strerror(errno));
 		return 1;

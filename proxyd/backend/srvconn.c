@@ -115,20 +115,19 @@ struct px_srvconn *px_srvconn_take_idle(struct px_server *srv, enum px_reuse reu
 
 	if (px_list_empty(&srv->idle) || reuse == PX_REUSE_NEVER)
 		return NULL;
-	if (first_req) {
-		/* HAProxy's "safe" sends a session's first request on a new
-		 * connection so that a connection closed by the server at
-		 * that moment costs nothing: the browser retries. proxyd
-		 * retries such requests itself, so only requests it cannot
-		 * retry still need a new connection.
-		 */
-		if (reuse == PX_REUSE_SAFE && !retryable)
-			return NULL;
-	}
+	/* HAProxy's "safe" sends a session's first request on a new
+	 * connection so that a connection closed by the server at that
+	 * moment costs nothing: the browser retries. proxyd retries such
+	 * requests itself, so under "safe" only first requests it cannot
+	 * retry still need a new connection; "aggressive" lets those use
+	 * connections proven by two requests, "always" any connection.
+	 */
+	if (first_req && !retryable && reuse == PX_REUSE_SAFE)
+		return NULL;
 	px_list_for_each(e, &srv->idle) {
 		struct px_srvconn *sc = px_container_of(e, struct px_srvconn, link);
 
-		if (first_req && reuse == PX_REUSE_AGGRESSIVE && sc->nreq < 2)
+		if (first_req && !retryable && reuse == PX_REUSE_AGGRESSIVE && sc->nreq < 2)
 			continue;
 		px_list_del(&sc->link);
 		srv->nidle--;

@@ -30,9 +30,13 @@ struct px_cfg_ctx;
  */
 typedef int (*px_kw_fn)(char **args, int nargs, struct px_cfg_ctx *ctx, char **err);
 
+/* Keyword flags. */
+#define PX_KWF_NEGATABLE 0x01  /* accepts the "no" prefix */
+
 struct px_cfg_kw {
 	const char *name;
 	unsigned sections;     /* where it is allowed (PX_SEC_* bits) */
+	unsigned flags;        /* PX_KWF_* */
 	px_kw_fn parse;
 };
 

@@ -199,7 +199,10 @@ int px_cfg_tokenize(const char *line, char *out, size_t outsz, char **args,
 					continue;
 				}
 				case 0:
-					px_strfmt(err, "backslash at the end of the line");
+				case '\n':
+				case '\r':
+					px_strfmt(err, "backslash at the end of the line (lines "
+					          "cannot be continued)");
 					return -1;
 				default:
 					out[o++] = '\\';
@@ -361,6 +364,11 @@ static void parse_line(struct px_cfg_ctx *ctx, char **args, int nargs)
 			             ctx->section_name);
 		else
 			unknown_kw(ctx, args[0]);
+		return;
+	}
+	if (ctx->negate && !(kw->flags & PX_KWF_NEGATABLE)) {
+		px_cfg_error(ctx, "'no' cannot be used with '%s' in '%s' section", args[0],
+		             ctx->section_name);
 		return;
 	}
 	if (kw->parse(args, nargs, ctx, &err) < 0) {

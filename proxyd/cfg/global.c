@@ -256,14 +256,16 @@ void px_global_finalize(struct px_cfg_ctx *ctx)
 }
 
 static const struct px_cfg_kw global_kws[] = {
-	{ .name = "daemon", .sections = PX_SEC_GLOBAL, .parse = kw_daemon },
+	{ .name = "daemon", .sections = PX_SEC_GLOBAL, .flags = PX_KWF_NEGATABLE,
+	  .parse = kw_daemon },
 	{ .name = "pidfile", .sections = PX_SEC_GLOBAL, .parse = kw_pidfile },
 	{ .name = "user", .sections = PX_SEC_GLOBAL, .parse = kw_user },
 	{ .name = "group", .sections = PX_SEC_GLOBAL, .parse = kw_user },
 	{ .name = "uid", .sections = PX_SEC_GLOBAL, .parse = kw_user },
 	{ .name = "gid", .sections = PX_SEC_GLOBAL, .parse = kw_user },
 	{ .name = "maxconn", .sections = PX_SEC_GLOBAL, .parse = kw_maxconn },
-	{ .name = "log", .sections = PX_SEC_GLOBAL, .parse = kw_log },
+	{ .name = "log", .sections = PX_SEC_GLOBAL, .flags = PX_KWF_NEGATABLE,
+	  .parse = kw_log },
 	{ .name = "log-tag", .sections = PX_SEC_GLOBAL, .parse = kw_log_tag },
 	{ .name = "log-send-hostname", .sections = PX_SEC_GLOBAL, .parse = kw_log_host },
 	{ .name = "tune.bufsize", .sections = PX_SEC_GLOBAL, .parse = kw_tune },

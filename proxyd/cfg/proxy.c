@@ -10,6 +10,7 @@
 #include "cfg/global.h"
 #include "cfg/proxy.h"
 #include "core/util.h"
+#include "proto/h1.h"
 #include "rules/fmt.h"
 
 #define HTTPLOG_FMT "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS " \
@@ -111,6 +112,17 @@ static int valid_name(const char *s)
 	return 1;
 }
 
+/* A header name: one or more token characters (RFC 9110). */
+static int valid_header_name(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!px_h1_tchar[(unsigned char)*s])
+			return 0;
+	return 1;
+}
+
 /* Starts a defaults, frontend, backend or listen section:
  *   KIND [NAME] [from DEFAULTS]
  */
@@ -120,7 +132,7 @@ void px_proxy_section(char **args, int nargs, struct px_cfg_ctx *ctx)
 	const char *name = "";
 	unsigned cap;
 	struct px_proxy *px;
-	int i = 1;
+	int i = 1, has_from = 0;
 
 	switch (ctx->section) {
 	case PX_SEC_DEFAULTS: cap = PX_CAP_DEF; break;
@@ -148,6 +160,7 @@ void px_proxy_section(char **args, int nargs, struct px_cfg_ctx *ctx)
 			return;
 		}
 		from = find_defaults(ctx->gen, args[i + 1]);
+		has_from = 1;
 		if (!from) {
 			px_cfg_error(ctx, "no defaults section named '%s'", args[i + 1]);
 			return;
@@ -165,7 +178,7 @@ void px_proxy_section(char **args, int nargs, struct px_cfg_ctx *ctx)
 	/* A new defaults section starts from the built-in values unless it
 	 * names one to inherit from, as in HAProxy.
 	 */
-	if (cap == PX_CAP_DEF && i == 1 + (*name != 0))
+	if (cap == PX_CAP_DEF && !has_from)
 		from = NULL;
 	/* The kind outlives the line being parsed: a static string. */
 	px = proxy_new(ctx, name, cap, ctx->section_name, from);
@@ -221,8 +234,8 @@ static const struct {
 	{ "client", offsetof(struct px_timeouts, client), PX_CAP_FE },
 	{ "server", offsetof(struct px_timeouts, server), PX_CAP_BE },
 	{ "connect", offsetof(struct px_timeouts, connect), PX_CAP_BE },
-	{ "http-request", offsetof(struct px_timeouts, http_request), PX_CAP_FE | PX_CAP_BE },
-	{ "http-keep-alive", offsetof(struct px_timeouts, http_keep_alive), PX_CAP_FE | PX_CAP_BE },
+	{ "http-request", offsetof(struct px_timeouts, http_request), PX_CAP_FE },
+	{ "http-keep-alive", offsetof(struct px_timeouts, http_keep_alive), PX_CAP_FE },
 	{ "queue", offsetof(struct px_timeouts, queue), PX_CAP_BE },
 	{ "tunnel", offsetof(struct px_timeouts, tunnel), PX_CAP_BE },
 	{ "client-fin", offsetof(struct px_timeouts, client_fin), PX_CAP_FE },
@@ -367,7 +380,7 @@ static int opt_forwardfor(char **args, int nargs, struct px_cfg_ctx *ctx, char *
 	px->fwdfor_hdr = NULL;
 	for (i = 2; i < nargs; i++) {
 		if (!strcmp(args[i], "header") && i + 1 < nargs) {
-			if (!valid_name(args[i + 1])) {
+			if (!valid_header_name(args[i + 1])) {
 				px_strfmt(err, "invalid header name '%s'", args[i + 1]);
 				return -1;
 			}
@@ -395,10 +408,14 @@ static int opt_redispatch(char **args, int nargs, struct px_cfg_ctx *ctx, char *
 		char *end;
 		long v = strtol(args[2], &end, 10);
 
-		if (*end || !v || v < -1000 || v > 1000) {
-			px_strfmt(err, "invalid interval '%s'", args[2]);
+		if (*end || end == args[2] || v < -1000 || v > 1000) {
+			px_strfmt(err, "invalid interval '%s' (N: every Nth retry, -N: the Nth "
+			          "retry from the last, 0: never)", args[2]);
 			return -1;
 		}
+		/* As HAProxy: 0 disables redispatching. */
+		if (!v)
+			ctx->px->options &= ~PX_OPT_REDISPATCH;
 		ctx->px->redispatch_every = (int)v;
 	} else if (nargs > 3) {
 		px_strfmt(err, "expects at most one interval");
@@ -519,10 +536,21 @@ static void finalize_proxy(struct px_cfg_ctx *ctx, struct px_proxy *px)
 		} else if (px->cap & PX_CAP_BE) {
 			px->defbe = px;
 		}
-		if (px->defbe && px->mode == PX_MODE_HTTP && px->defbe->mode != PX_MODE_HTTP) {
-			px_cfg_error(ctx, "%s '%s' is in HTTP mode and cannot use backend '%s' "
-			             "which is in TCP mode", px->kind, px->id, px->defbe->id);
+		if (px->defbe && px->mode != px->defbe->mode) {
+			/* HAProxy can upgrade a TCP frontend's traffic to HTTP in
+			 * the backend; proxyd cannot yet, and says so rather than
+			 * forwarding raw bytes to an HTTP backend.
+			 */
+			px_cfg_error(ctx, "%s '%s' is in %s mode and cannot use backend '%s' "
+			             "which is in %s mode", px->kind, px->id,
+			             px->mode == PX_MODE_HTTP ? "HTTP" : "TCP", px->defbe->id,
+			             px->defbe->mode == PX_MODE_HTTP ? "HTTP" : "TCP");
 			return;
+		}
+		if (px->mode == PX_MODE_TCP && (px->options & PX_OPT_HTTPLOG)) {
+			px_cfg_warn(ctx, "'option httplog' needs HTTP mode; %s '%s' falls back "
+			            "to 'option tcplog'", px->kind, px->id);
+			px->options = (px->options & ~PX_OPT_HTTPLOG) | PX_OPT_TCPLOG;
 		}
 		if (!px->to.client)
 			px_cfg_warn(ctx, "missing 'timeout client' in %s '%s': clients that "
@@ -546,9 +574,12 @@ static void finalize_proxy(struct px_cfg_ctx *ctx, struct px_proxy *px)
 	}
 	if (px->cap & PX_CAP_BE) {
 		if (!px->to.connect || !px->to.server)
-			px_cfg_warn(ctx, "missing 'timeout %s' in %s '%s': a server that does "
-			            "not answer will hold connections forever",
-			            !px->to.connect ? "connect" : "server", px->kind, px->id);
+			px_cfg_warn(ctx, "missing %s in %s '%s': a server that does not "
+			            "answer will hold connections forever",
+			            !px->to.connect && !px->to.server ?
+			            "'timeout connect' and 'timeout server'" :
+			            !px->to.connect ? "'timeout connect'" : "'timeout server'",
+			            px->kind, px->id);
 	}
 }
 
@@ -571,8 +602,10 @@ static const struct px_cfg_kw proxy_kws[] = {
 	{ .name = "default_backend", .sections = PX_SEC_FE, .parse = kw_default_backend },
 	{ .name = "retries", .sections = PX_SEC_BE, .parse = kw_retries },
 	{ .name = "http-reuse", .sections = PX_SEC_BE, .parse = kw_http_reuse },
-	{ .name = "log", .sections = PX_SEC_PROXIES, .parse = kw_log },
-	{ .name = "option", .sections = PX_SEC_PROXIES, .parse = kw_option },
+	{ .name = "log", .sections = PX_SEC_PROXIES, .flags = PX_KWF_NEGATABLE,
+	  .parse = kw_log },
+	{ .name = "option", .sections = PX_SEC_PROXIES, .flags = PX_KWF_NEGATABLE,
+	  .parse = kw_option },
 	{ 0 }
 };
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -154,6 +155,21 @@ struct px_logger *px_logger_parse(char **args, int nargs, char **err)
 		}
 		lg->dest = PX_LOGD_FD;
 		lg->fd = (int)fd;
+		{
+			/* A pipe or socket reader that stalls must not stall the
+			 * event loop: writes to those are made non-blocking (a
+			 * message that does not fit is dropped and counted).
+			 * Terminals and regular files are left as they are.
+			 */
+			struct stat st;
+
+			if (!fstat(lg->fd, &st) && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+				int fl = fcntl(lg->fd, F_GETFL);
+
+				if (fl >= 0)
+					fcntl(lg->fd, F_SETFL, fl | O_NONBLOCK);
+			}
+		}
 		return lg;
 	}
 

@@ -277,9 +277,14 @@ static int req_build(struct px_stream *s, const char *base, uint64_t clen)
 	const char *conn_list = NULL;
 	size_t conn_len = 0;
 	int clen_done = 0, has_xff = 0;
-	const char *xff = fe->fwdfor_hdr ? fe->fwdfor_hdr :
-	                  be && be->fwdfor_hdr ? be->fwdfor_hdr : "X-Forwarded-For";
-	uint32_t opts = fe->options | (be ? be->options : 0);
+	/* As HAProxy: the backend's header name first; "if-none" only
+	 * when no side asks for the header unconditionally.
+	 */
+	const char *xff = be->fwdfor_hdr ? be->fwdfor_hdr :
+	                  fe->fwdfor_hdr ? fe->fwdfor_hdr : "X-Forwarded-For";
+	int fwd_always = ((fe->options & PX_OPT_FORWARDFOR) && !(fe->options & PX_OPT_FWDFOR_IFNONE)) ||
+	                 ((be->options & PX_OPT_FORWARDFOR) && !(be->options & PX_OPT_FWDFOR_IFNONE));
+	uint32_t opts = fe->options | be->options;
 	enum px_http_mode mode = fe->http_mode > be->http_mode ? fe->http_mode : be->http_mode;
 	uint32_t i;
 
@@ -314,7 +319,8 @@ static int req_build(struct px_stream *s, const char *base, uint64_t clen)
 		}
 		w_hdr(&w, base, h);
 	}
-	if ((opts & PX_OPT_FORWARDFOR) && !((opts & PX_OPT_FWDFOR_IFNONE) && has_xff)) {
+	if ((opts & PX_OPT_FORWARDFOR) && (fwd_always || !has_xff) &&
+	    (s->sess->src.sa.sa_family == AF_INET || s->sess->src.sa.sa_family == AF_INET6)) {
 		char ip[64];
 		size_t n = px_addr_ip_str(&s->sess->src.sa, ip, sizeof(ip));
 
@@ -685,6 +691,12 @@ static int cli_read(struct px_stream *s)
 	}
 	if (n == -2)
 		return 0;
+	if (n < 0 && !(c->flags & PX_CF_ERROR)) {
+		/* No buffer memory: a resource failure, not the client's. */
+		px_stream_term(s, 'R', s->rq == PX_RQ_HDR ? 'R' : 'D');
+		s->flags |= PX_STF_ABORT;
+		return 1;
+	}
 	/* End of stream or error from the client. */
 	if (s->rq == PX_RQ_HDR) {
 		if (c->flags & PX_CF_ERROR) {

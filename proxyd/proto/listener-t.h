@@ -34,7 +34,7 @@ struct px_listener {
 	char key[160];              /* normalized address, to match on reload */
 	struct px_bind *bind;       /* current configuration */
 	int paused;                 /* not watched (frontend or process full) */
-	int unix_owned;             /* we created the Unix socket file */
+	char *unix_path;            /* Unix socket file we created, or NULL */
 	int mark;                   /* reload bookkeeping */
 };
 

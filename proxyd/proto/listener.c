@@ -156,7 +156,7 @@ static struct px_listener *listener_new(const struct px_bind *b, char **err)
 			 */
 			if (!stat(b->addr.un.sun_path, &st) && S_ISSOCK(st.st_mode))
 				unlink(b->addr.un.sun_path);
-			li->unix_owned = 1;
+			li->unix_path = strdup(b->addr.un.sun_path);
 		} else {
 			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		}
@@ -177,6 +177,7 @@ static struct px_listener *listener_new(const struct px_bind *b, char **err)
  fail:
 	if (fd >= 0 && b->inherited_fd < 0)
 		close(fd);
+	free(li->unix_path);
 	free(li);
 	return NULL;
 }
@@ -253,8 +254,9 @@ static void listener_free(struct px_loop *loop, struct px_listener *li)
 		px_io_del(loop, &li->io);
 	px_list_del(&li->link);
 	px_list_del(&li->pause_link);
-	if (li->unix_owned && li->bind)
-		unlink(li->bind->addr.un.sun_path);
+	if (li->unix_path)
+		unlink(li->unix_path);
+	free(li->unix_path);
 	close(li->io.fd);
 	free(li);
 }

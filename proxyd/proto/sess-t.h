@@ -34,7 +34,6 @@ struct px_sess {
 	struct px_timer timer;
 	struct px_list link;           /* in the loop's list of sessions */
 	struct px_loop *loop;
-	struct px_listener *li;
 	struct px_proxy *fe;
 	struct px_gen *gen;            /* generation the session runs on */
 	struct px_stream *strm;        /* current exchange, or NULL */

@@ -200,7 +200,6 @@ void px_sess_accept(struct px_listener *li, int fd, const union px_sockaddr *add
 	sess->cli.io.fd = fd;
 	sess->cli.io.fn = sess_io;
 	sess->loop = loop;
-	sess->li = li;
 	sess->fe = fe;
 	sess->gen = px_gen_ref(px_gen_cur);
 	if (addr->sa.sa_family == AF_INET)
@@ -246,11 +245,40 @@ void px_sess_accept(struct px_listener *li, int fd, const union px_sockaddr *add
 	                                    px_proxy_http_request_timeout(fe)));
 }
 
-/* Starts a stream on the bytes waiting in the client buffer. */
+/* Moves a session between requests to the running generation, so that a
+ * kept-alive connection sees a reload from its next request on (requests
+ * in flight finish on the generation they started with). Returns -1 when
+ * its frontend is gone or changed mode: the connection must close.
+ */
+static int refresh_gen(struct px_sess *sess)
+{
+	struct px_proxy *nfe;
+
+	if (!px_gen_cur || sess->gen == px_gen_cur)
+		return 0;
+	nfe = px_proxy_find(px_gen_cur, sess->fe->id, PX_CAP_FE);
+	if (!nfe || nfe->mode != sess->fe->mode)
+		return -1;
+	px_sess_drop_srvconn(sess);
+	sess->fe->feconn--;
+	nfe->feconn++;
+	nfe->cum_feconn++;
+	sess->fe = nfe;
+	px_gen_unref(sess->gen);
+	sess->gen = px_gen_ref(px_gen_cur);
+	return 0;
+}
+
+/* Starts a stream on the bytes waiting in the client buffer. Returns NULL
+ * when the session must close instead.
+ */
 static struct px_stream *start_stream(struct px_sess *sess)
 {
-	struct px_stream *s = px_stream_new(sess);
+	struct px_stream *s;
 
+	if (refresh_gen(sess) < 0)
+		return NULL;
+	s = px_stream_new(sess);
 	if (!s)
 		return NULL;
 	sess->strm = s;
@@ -274,9 +302,10 @@ static void empty_end(struct px_sess *sess, int timeout)
 	}
 	s = start_stream(sess);
 	if (!s) {
-		sess_close(sess, 1);
+		sess_close(sess, 0);
 		return;
 	}
+	fe = sess->fe;   /* the running generation's, after start_stream() */
 	/* Nothing arrived: the exchange spans the whole connection. */
 	s->t_start = sess->accept_ms;
 	s->start_tv = sess->accept_tv;
@@ -309,7 +338,7 @@ static void idle_read(struct px_sess *sess)
 	if (n > 0) {
 		s = start_stream(sess);
 		if (!s) {
-			sess_close(sess, 1);
+			sess_close(sess, 0);
 			return;
 		}
 		s->bytes_in = n;
@@ -406,7 +435,7 @@ void px_sess_stream_done(struct px_sess *sess, struct px_stream *s, enum px_sess
 			 */
 			next = start_stream(sess);
 			if (!next) {
-				sess_close(sess, 1);
+				sess_close(sess, 0);
 				return;
 			}
 			px_stream_wake(next);

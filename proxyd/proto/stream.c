@@ -287,7 +287,8 @@ static int conn_failed(struct px_stream *s, int timeout)
 	if (srv)
 		srv->retries++;
 	if ((be->options & PX_OPT_REDISPATCH) && be->nsrv > 1 &&
-	    (be->redispatch_every < 0 ? s->retries == be->retries :
+	    (be->redispatch_every < 0 ?
+	     (int)s->retries == (int)be->retries + 1 + be->redispatch_every :
 	     s->retries % be->redispatch_every == 0)) {
 		/* Another server, at once. */
 		if (srv)

@@ -84,6 +84,8 @@ static int receive(struct px_conn *c, uint64_t *count)
 
 static void tcp_end(struct px_stream *s, int abort)
 {
+	if ((s->fe->options & PX_OPT_DONTLOGNULL) && !s->bytes_in && !s->bytes_out)
+		s->flags |= PX_STF_DONTLOG;
 	px_stream_log(s);
 	if (s->sc) {
 		s->flags |= PX_STF_SRV_DONE;
@@ -105,7 +107,7 @@ void px_tcp_process(struct px_stream *s)
 	struct px_conn *c = &sess->cli;
 	struct px_proxy *fe = s->fe, *be = s->be ? s->be : s->fe;
 	uint64_t now = sess->loop->now_ms, next;
-	uint32_t tunnel = be->to.tunnel ? be->to.tunnel : fe->to.tunnel;
+	uint32_t tunnel = be->to.tunnel;
 	int progress, r;
 
 	if (s->flags & PX_STF_ABORT) {

@@ -268,7 +268,7 @@ static void put_date(struct out *o, const struct timeval *tv, int gmt, int with_
 	n = snprintf(tmp, sizeof(tmp), "%02d/%s/%04d:%02d:%02d:%02d", tm.tm_mday,
 	             months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
 	             tm.tm_sec);
-	if (with_ms)
+	if (with_ms > 0)
 		n += snprintf(tmp + n, sizeof(tmp) - n, ".%03d", (int)(tv->tv_usec / 1000));
 	if (gmt == 2 || (!gmt && with_ms < 0)) {
 		char z[8];
@@ -421,14 +421,18 @@ static void render_var(struct out *o, const struct lf_node *n,
 		put_date(o, &sess->accept_tv, 2, 0);
 		break;
 	case LFV_TL:
-		put_date(o, &sess->accept_tv, 0, -1);
+		put_date(o, &sess->accept_tv, 0, -2);
 		break;
 	case LFV_TS_UNIX:
 		put_num(o, sess->accept_tv.tv_sec, n->flags);
 		break;
-	case LFV_MS:
-		put_num(o, sess->accept_tv.tv_usec / 1000, n->flags);
+	case LFV_MS: {
+		char ms[4];
+
+		snprintf(ms, sizeof(ms), "%03d", (int)(sess->accept_tv.tv_usec / 1000));
+		put(o, ms, 3);
 		break;
+	}
 	case LFV_TH:
 		put_num(o, th, n->flags);
 		break;
