@@ -1,0 +1,659 @@
+#!/usr/bin/env bash
+# bench/run.sh: proxyd against haproxy, side by side, on the same
+# HAProxy-syntax configuration and the same origin (see bench/README.md).
+#
+#   bench/run.sh [SCENARIO...] [--runs N] [--duration S] [options]
+#
+# Scenarios: ka100 ka16k newconn newconn-always idle idle-ka (default: all).
+# It installs haproxy and wrk when missing (as root), builds proxyd with
+# "make build", builds bench/idleconn and bench/acceptcount.so into
+# bench/build/, then, for each scenario, alternates proxyd and haproxy runs
+# and prints the medians. The proxy runs on CPU 0; wrk, the origin
+# (testkit fakesrv) and idleconn share CPU 1. As root it runs everything in
+# a private network namespace, so the kernel's TCP counters it reads count
+# only the benchmark's connections and no port can clash with other work.
+#
+# Output: a table on stdout and in bench/results/LAST.md; every raw output
+# in bench/results/<date-time>/. Exit status: 0 when every run was valid,
+# 1 when a run failed or a check did not hold (the table says which), 2 on
+# a usage or set-up error.
+#
+# This script owns the benchmark procedure only. It never edits proxyd/,
+# testkit/ or the Makefile, and stops only the processes it started.
+
+set -u -o pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$BENCH_DIR/.." && pwd)
+ALL_SCENARIOS="ka100 ka16k newconn newconn-always idle idle-ka"
+
+RUNS=5
+DURATION=10
+WARMUP=2
+CONNS=50
+IDLE_CONNS=10000
+PROXY_PORT=${BENCH_PROXY_PORT:-18500}
+ORIGIN_PORT=${BENCH_ORIGIN_PORT:-18501}
+USE_NETNS=1
+QUIET_PCT=10     # a CPU busier than this (%) before a run: wait for it to calm
+DISTURBED_PCT=10 # CPU 0 busier than this (%) with other work: redo the run
+MAX_REDO=2       # redo a disturbed run at most this many times
+SCENARIOS=()
+
+usage() {
+	cat <<EOF
+usage: bench/run.sh [SCENARIO...] [options]
+  SCENARIO          one or more of: $ALL_SCENARIOS (default: all)
+  --runs N          measured runs per proxy and scenario (default $RUNS, at least 3)
+  --duration S      seconds per measured wrk run (default $DURATION)
+  --warmup S        seconds of unmeasured wrk load before each run (default $WARMUP)
+  --connections N   wrk connections for the load scenarios (default $CONNS)
+  --idle-conns N    connections held by the idle scenarios (default $IDLE_CONNS)
+  --no-netns        stay in the current network namespace even as root
+  -h, --help        this help
+Results: bench/results/LAST.md, raw outputs in bench/results/<date-time>/.
+EOF
+}
+
+die() {
+	echo "bench: $*" >&2
+	exit 2
+}
+
+positive_int() {
+	[[ $2 =~ ^[0-9]+$ ]] && (($2 > 0)) || die "$1 wants a positive integer, got '$2'"
+}
+
+while (($#)); do
+	case $1 in
+	--runs) positive_int "$1" "${2-}"; RUNS=$2; shift 2 ;;
+	--duration) positive_int "$1" "${2-}"; DURATION=$2; shift 2 ;;
+	--warmup) [[ ${2-} =~ ^[0-9]+$ ]] || die "--warmup wants seconds"; WARMUP=$2; shift 2 ;;
+	--connections) positive_int "$1" "${2-}"; CONNS=$2; shift 2 ;;
+	--idle-conns) positive_int "$1" "${2-}"; IDLE_CONNS=$2; shift 2 ;;
+	--no-netns) USE_NETNS=0; shift ;;
+	-h | --help) usage; exit 0 ;;
+	-*) usage >&2; die "unknown option '$1'" ;;
+	*)
+		[[ " $ALL_SCENARIOS " == *" $1 "* ]] || die "unknown scenario '$1' (known: $ALL_SCENARIOS)"
+		SCENARIOS+=("$1"); shift ;;
+	esac
+done
+((RUNS >= 3)) || die "--runs must be at least 3 (medians of fewer runs mean little)"
+((${#SCENARIOS[@]})) || read -r -a SCENARIOS <<<"$ALL_SCENARIOS"
+
+BUILD_DIR=$BENCH_DIR/build
+PROXYD=$BUILD_DIR/proxyd
+FAKESRV=$BUILD_DIR/fakesrv
+IDLECONN=$BUILD_DIR/idleconn
+ACCEPTCOUNT=$BUILD_DIR/acceptcount.so
+HAPROXY=${HAPROXY:-/usr/sbin/haproxy}
+
+# --- set-up, in the caller's namespace ---------------------------------------
+
+# Installs the Debian packages the benchmark needs when they are missing
+# (as root), or names the apt-get line to run.
+install_deps() {
+	local missing=()
+
+	[[ -x $HAPROXY ]] || missing+=(haproxy)
+	command -v wrk >/dev/null || missing+=(wrk)
+	command -v taskset >/dev/null || missing+=(util-linux)
+	command -v cc >/dev/null || missing+=(gcc)
+	((${#missing[@]})) || return 0
+	if ((EUID != 0)); then
+		die "missing packages; run as root: apt-get install -y ${missing[*]}"
+	fi
+	echo "bench: installing ${missing[*]}"
+	timeout 900 apt-get update -q >/dev/null || die "apt-get update failed"
+	DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -q "${missing[@]}" ||
+		die "apt-get install ${missing[*]} failed"
+}
+
+# Builds proxyd and fakesrv with the project's Makefile, copies them into
+# bench/build/ (so a rebuild by someone else during the run cannot swap the
+# binary under the benchmark), and builds the bench tools.
+build_all() {
+	echo "bench: make build"
+	timeout 900 make -C "$ROOT" build >"$OUT/build.log" 2>&1 ||
+		{ tail -20 "$OUT/build.log" >&2; die "make build failed (log: $OUT/build.log)"; }
+	mkdir -p "$BUILD_DIR"
+	cp "$ROOT/proxyd/proxyd" "$PROXYD.tmp" && mv "$PROXYD.tmp" "$PROXYD" || die "cannot copy proxyd"
+	cp "$ROOT/testkit/fakesrv/fakesrv" "$FAKESRV.tmp" && mv "$FAKESRV.tmp" "$FAKESRV" ||
+		die "cannot copy fakesrv"
+	cc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$IDLECONN" "$BENCH_DIR/idleconn.c" ||
+		die "cannot build bench/idleconn.c"
+	cc -std=gnu11 -O2 -Wall -Wextra -Werror -shared -fPIC -o "$ACCEPTCOUNT" \
+		"$BENCH_DIR/acceptcount.c" -ldl || die "cannot build bench/acceptcount.c"
+}
+
+if [[ -z ${BENCH_INNER-} ]]; then
+	install_deps
+	OUT=$BENCH_DIR/results/$(date +%Y%m%d-%H%M%S)
+	mkdir -p "$OUT" || die "cannot create $OUT"
+	build_all
+	export BENCH_INNER=1 BENCH_OUT=$OUT
+	if ((USE_NETNS && EUID == 0)) && timeout 10 unshare -n true 2>/dev/null; then
+		export BENCH_NETNS=1
+		exec unshare -n -- bash "${BASH_SOURCE[0]}" \
+			--runs "$RUNS" --duration "$DURATION" --warmup "$WARMUP" \
+			--connections "$CONNS" --idle-conns "$IDLE_CONNS" "${SCENARIOS[@]}"
+	fi
+	export BENCH_NETNS=0
+	echo "bench: not in a private network namespace (needs root and unshare);" \
+		"TCP counters include the machine's other connections"
+fi
+
+# --- from here on: the measurement, inside the namespace ----------------------
+
+OUT=$BENCH_OUT
+if ((BENCH_NETNS)); then
+	ip link set lo up || die "cannot bring up lo in the network namespace"
+fi
+ulimit -n "$(ulimit -Hn)" 2>/dev/null
+NOFILE=$(ulimit -n)
+CLK_TCK=$(getconf CLK_TCK)
+RAW=$OUT/runs.tsv
+CHECKS=$OUT/checks.txt
+NOTES=$OUT/notes.txt
+: >"$CHECKS"
+: >"$NOTES"
+printf 'scenario\tproxy\trun\tcpu_us_per_req\trps\tp99_ms\trequests\tclient_conns_per_req\torigin_conns_per_req\twrk_errors\tnon2xx\tcpu0_busy_us_per_req\tcpu0_other_pct\tcpu1_busy_pct\tthreads\tkib_per_conn\trss_before_kib\trss_after_kib\tfds_added\n' >"$RAW"
+
+# haproxy 2.6 refuses to start when it cannot raise its file-descriptor
+# limit to about 2 x maxconn ("strict-limits"). Where the hard limit is
+# below that, it gets a second file turning that off (see the file).
+HAPROXY_EXTRA=()
+CFG_MAXCONN=$(awk '$1 == "maxconn" { print $2; exit }' "$BENCH_DIR/cfg/default.cfg")
+if ((NOFILE < 2 * CFG_MAXCONN + 100)); then
+	HAPROXY_EXTRA=(-f "$BENCH_DIR/cfg/haproxy-fdlimit.cfg")
+fi
+
+STARTED=()
+
+# Stops the processes this script started that are still alive, by PID.
+cleanup() {
+	local pid
+
+	for pid in "${STARTED[@]}"; do
+		kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null
+	done
+	sleep 0.3
+	for pid in "${STARTED[@]}"; do
+		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+	done
+}
+trap cleanup EXIT
+trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
+
+# A check that did not hold: the run is not valid as claimed (exit 1).
+check() {
+	echo "CHECK: $*" | tee -a "$CHECKS" >&2
+}
+
+# Something that may have disturbed a run but does not invalidate it.
+note() {
+	echo "NOTE: $*" | tee -a "$NOTES" >&2
+}
+
+# Stops one process started here: SIGTERM, up to 5 s, then SIGKILL.
+# Prints "ok", "killed" (it ignored SIGTERM) or "gone" (already dead).
+stop_pid() {
+	local pid=$1 i
+
+	if ! kill -0 "$pid" 2>/dev/null; then
+		wait "$pid" 2>/dev/null
+		echo gone
+		return
+	fi
+	kill -TERM "$pid" 2>/dev/null
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; echo ok; return; }
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	echo killed
+}
+
+# Waits until something accepts on 127.0.0.1:PORT (5 s at most) while PID
+# lives. Returns 0 when it does.
+wait_port() {
+	local port=$1 pid=$2 i
+
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 1
+		timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# utime+stime of a process, in clock ticks.
+proc_ticks() {
+	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
+}
+
+proc_threads() {
+	awk '/^Threads:/ { print $2 }' "/proc/$1/status" 2>/dev/null
+}
+
+proc_rss_kib() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null
+}
+
+proc_fds() {
+	ls "/proc/$1/fd" 2>/dev/null | wc -l
+}
+
+# Established connections to the proxy's port that a process has accepted
+# (a connection still in the listen queue has no inode yet).
+accepted_conns() {
+	awk -v port="$(printf '%04X' "$PROXY_PORT")" 'NR > 1 { split($2, local_addr, ":")
+		if (local_addr[2] == port && $4 == "01" && $10 != "0") n++ } END { print n + 0 }' \
+		/proc/net/tcp
+}
+
+# "busy total" ticks of one CPU from /proc/stat (busy excludes idle, iowait).
+cpu_ticks() {
+	awk -v cpu="cpu$1" '$1 == cpu { t = 0; for (i = 2; i <= NF; i++) t += $i;
+		print t - $5 - $6, t }' /proc/stat
+}
+
+# TCP connections accepted in this network namespace so far.
+passive_opens() {
+	awk '/^Tcp:/ { if (!n) { for (i = 1; i <= NF; i++) if ($i == "PassiveOpens") col = i; n = 1 }
+		else print $col }' /proc/net/snmp
+}
+
+# Connections the origin accepted so far (its acceptcount.so counter).
+origin_accepts() {
+	od -An -t u8 "$ORIGIN_COUNTER" 2>/dev/null | tr -d ' ' || echo 0
+}
+
+ORIGIN_PID=
+ORIGIN_COUNTER=
+
+# Starts the origin on CPU 1, answering every request with BODY_SIZE bytes.
+start_origin() {
+	local size=$1 log=$2
+
+	ORIGIN_COUNTER=$OUT/origin-accepts.$size
+	rm -f "$ORIGIN_COUNTER"
+	taskset -c 1 env BENCH_ACCEPT_COUNTER="$ORIGIN_COUNTER" LD_PRELOAD="$ACCEPTCOUNT" \
+		"$FAKESRV" -l "127.0.0.1:$ORIGIN_PORT" -q --body-size "$size" >"$log" 2>&1 &
+	ORIGIN_PID=$!
+	STARTED+=("$ORIGIN_PID")
+	wait_port "$ORIGIN_PORT" "$ORIGIN_PID" || { cat "$log" >&2; die "the origin did not start"; }
+	[[ -s $ORIGIN_COUNTER ]] || die "acceptcount.so did not load into fakesrv"
+}
+
+stop_origin() {
+	[[ -n $ORIGIN_PID ]] && stop_pid "$ORIGIN_PID" >/dev/null
+	ORIGIN_PID=
+}
+
+PROXY_PID=
+
+# Starts PROXY (proxyd or haproxy) on CPU 0 with configuration CFG, its
+# output in LOG. Returns 1 when it does not come up.
+start_proxy() {
+	local proxy=$1 cfg=$2 log=$3
+
+	export BENCH_PROXY_PORT=$PROXY_PORT BENCH_ORIGIN_PORT=$ORIGIN_PORT
+	case $proxy in
+	proxyd) taskset -c 0 "$PROXYD" -f "$cfg" >"$log" 2>&1 & ;;
+	haproxy) taskset -c 0 "$HAPROXY" -f "$cfg" "${HAPROXY_EXTRA[@]}" -db >"$log" 2>&1 & ;;
+	esac
+	PROXY_PID=$!
+	STARTED+=("$PROXY_PID")
+	if ! wait_port "$PROXY_PORT" "$PROXY_PID"; then
+		check "$proxy did not start on $cfg (log: $log)"
+		tail -5 "$log" >&2
+		stop_pid "$PROXY_PID" >/dev/null
+		return 1
+	fi
+}
+
+# Stops the proxy and reports a crash or a refusal to stop.
+stop_proxy() {
+	local proxy=$1 what=$2 log=$3 how
+
+	how=$(stop_pid "$PROXY_PID")
+	case $how in
+	gone) check "$what: $proxy had exited before the end of the run (log: $log)" ;;
+	killed) check "$what: $proxy did not stop within 5 s of SIGTERM; killed (log: $log)" ;;
+	esac
+	PROXY_PID=
+}
+
+# Converts a wrk latency ("812.00us", "1.20ms", "2.00s", "1.00m") to ms.
+to_ms() {
+	awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u);
+		f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : -1;
+		if (f < 0) print "nan"; else printf "%.3f", n * f }'
+}
+
+# Busy percentage of CPU 0 and CPU 1 over half a second.
+cpu_busy_pct() {
+	local a0 a0t a1 a1t b0 b0t b1 b1t
+
+	read -r a0 a0t < <(cpu_ticks 0); read -r a1 a1t < <(cpu_ticks 1)
+	sleep 0.5
+	read -r b0 b0t < <(cpu_ticks 0); read -r b1 b1t < <(cpu_ticks 1)
+	awk -v a=$((b0 - a0)) -v at=$((b0t - a0t)) -v b=$((b1 - a1)) -v bt=$((b1t - a1t)) \
+		'BEGIN { printf "%.0f %.0f\n", at ? a * 100 / at : 0, bt ? b * 100 / bt : 0 }'
+}
+
+# Waits (30 s at most) until both CPUs are nearly idle, so that a run does
+# not start while other work (a build, a test suite) is using the machine.
+wait_quiet() {
+	local i busy0 busy1
+
+	for ((i = 0; i < 60; i++)); do
+		read -r busy0 busy1 < <(cpu_busy_pct)
+		((busy0 <= QUIET_PCT && busy1 <= QUIET_PCT)) && return 0
+	done
+	note "$1: the machine was still busy after 30 s (CPU 0 ${busy0}%, CPU 1 ${busy1}%); measured anyway"
+}
+
+# One measured wrk run of a load scenario against one proxy. ATTEMPT counts
+# the tries of this run: a run disturbed by other work on CPU 0 returns 3
+# (and writes no result) unless it is the last attempt allowed.
+run_load() {
+	local scen=$1 proxy=$2 run=$3 cfg=$4 dir=$5 attempt=$6
+	local base=$dir/$proxy-$run url=http://127.0.0.1:$PROXY_PORT/ hdr=()
+	local t0 t1 p0 p1 o0 o1 c0 c1 d0 d1 req rps p99 errs non2xx threads
+	local ticks cpu_us client_cpr origin_cpr c0busy c1pct c0other c0t c1t d0t d1t
+
+	((attempt > 1)) && base=$base-try$attempt
+	[[ $scen == newconn* ]] && hdr=(-H "Connection: close")
+	start_proxy "$proxy" "$cfg" "$base.log" || return 1
+	wait_quiet "$scen run $run ($proxy)"
+	taskset -c 1 timeout $((WARMUP + 20)) wrk -t1 -c"$CONNS" -d"${WARMUP}s" "${hdr[@]}" "$url" \
+		>"$base.warmup" 2>&1
+	threads=$(proc_threads "$PROXY_PID")
+	read -r c0 c0t < <(cpu_ticks 0); read -r d0 d0t < <(cpu_ticks 1)
+	p0=$(passive_opens); o0=$(origin_accepts); t0=$(proc_ticks "$PROXY_PID")
+	taskset -c 1 timeout $((DURATION + 30)) wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency \
+		"${hdr[@]}" "$url" >"$base.wrk" 2>&1
+	local wrk_rc=$?
+	t1=$(proc_ticks "$PROXY_PID"); p1=$(passive_opens); o1=$(origin_accepts)
+	read -r c1 c1t < <(cpu_ticks 0); read -r d1 d1t < <(cpu_ticks 1)
+	stop_proxy "$proxy" "$scen run $run" "$base.log"
+	if ((wrk_rc != 0)) || [[ -z $t1 ]]; then
+		check "$scen run $run: $proxy: wrk exit status $wrk_rc$([[ -z $t1 ]] && echo ", proxy gone")" \
+			"(output: $base.wrk)"
+		return 1
+	fi
+	req=$(awk '/requests in/ { print $1 }' "$base.wrk")
+	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$base.wrk")
+	p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$base.wrk")")
+	errs=$(awk '/Socket errors:/ { gsub(/,/, ""); print $4 + $6 + $8 + $10 }' "$base.wrk")
+	non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$base.wrk")
+	errs=${errs:-0}; non2xx=${non2xx:-0}
+	if [[ -z $req ]] || ((req == 0)); then
+		check "$scen run $run: $proxy: no request completed (output: $base.wrk)"
+		return 1
+	fi
+	ticks=$((t1 - t0))
+	read -r cpu_us client_cpr origin_cpr c0busy c0other c1pct < <(awk \
+		-v ticks="$ticks" -v hz="$CLK_TCK" -v req="$req" -v pas=$((p1 - p0)) \
+		-v org=$((o1 - o0)) -v c0=$((c1 - c0)) -v c0t=$((c1t - c0t)) \
+		-v d1=$((d1 - d0)) -v d1t=$((d1t - d0t)) 'BEGIN {
+		printf "%.2f %.4f %.4f %.2f %.1f %.1f\n", ticks * 1e6 / hz / req,
+			(pas - org) / req, org / req, c0 * 1e6 / hz / req,
+			c0t ? (c0 - ticks) * 100 / c0t : 0, d1t ? d1 * 100 / d1t : 0 }')
+	if awk -v v="$c0other" -v max="$DISTURBED_PCT" 'BEGIN { exit !(v > max) }'; then
+		if ((attempt <= MAX_REDO)); then
+			note "$scen run $run: CPU 0 was ${c0other}% busy with work other than $proxy" \
+				"(other load on the machine); run redone (output kept: $base.wrk)"
+			return 3
+		fi
+		note "$scen run $run: CPU 0 was ${c0other}% busy with work other than $proxy" \
+			"(other load on the machine); kept after $attempt attempts"
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\t\t\t\n' \
+		"$scen" "$proxy" "$run" "$cpu_us" "$rps" "$p99" "$req" "$client_cpr" "$origin_cpr" \
+		"$errs" "$non2xx" "$c0busy" "$c0other" "$c1pct" "$threads" >>"$RAW"
+	printf '  %-8s run %d: %7s us/req  %9s req/s  p99 %7s ms  %9s req  conns/req client %s origin %s%s\n' \
+		"$proxy" "$run" "$cpu_us" "$rps" "$p99" "$req" "$client_cpr" "$origin_cpr" \
+		"$( ((errs + non2xx)) && echo "  errors $errs non-2xx $non2xx")"
+	# Checks: the scenario must have opened the connections it claims.
+	if [[ $scen == newconn* ]]; then
+		awk -v v="$client_cpr" 'BEGIN { exit !(v < 0.95) }' &&
+			check "$scen run $run: $proxy accepted $client_cpr client connections per request" \
+				"(expected 1: is wrk sending Connection: close?)"
+	else
+		awk -v v="$client_cpr" 'BEGIN { exit !(v > 0.01) }' &&
+			check "$scen run $run: $proxy accepted $client_cpr client connections per request" \
+				"(expected ~0 on keep-alive)"
+	fi
+	((errs + non2xx)) && check "$scen run $run: $proxy: wrk socket errors $errs, non-2xx $non2xx" \
+		"(output: $base.wrk)"
+	return 0
+}
+
+# One idle-connection memory run: N connections (each with one keep-alive
+# request first when WITH_REQ is 1) held open while the proxy's RSS is read.
+run_idle() {
+	local scen=$1 proxy=$2 run=$3 cfg=$4 dir=$5 with_req=$6
+	local base=$dir/$proxy-$run rss0 rss1 fds0 fds1 o0 o1 ready i kib idle_pid done_line threads
+	local accepted=0
+	local limit=$((120 + IDLE_CONNS / 100)) req_flag=()
+
+	((with_req)) && req_flag=(-r)
+	start_proxy "$proxy" "$cfg" "$base.log" || return 1
+	# One request through the proxy first, so that what it sets up on its
+	# first request (a server connection, buffers) is in the baseline.
+	taskset -c 1 timeout 20 "$IDLECONN" -a "127.0.0.1:$PROXY_PORT" -n 1 -r -t 10 \
+		</dev/null >"$base.first" 2>&1 || check "$scen run $run: $proxy: the first request failed ($base.first)"
+	sleep 0.5
+	rss0=$(proc_rss_kib "$PROXY_PID"); fds0=$(proc_fds "$PROXY_PID"); o0=$(origin_accepts)
+	rm -f "$base.ctl"; mkfifo "$base.ctl"
+	taskset -c 1 timeout $((limit + 10)) "$IDLECONN" -a "127.0.0.1:$PROXY_PORT" \
+		-n "$IDLE_CONNS" "${req_flag[@]}" -t "$limit" <"$base.ctl" >"$base.idleconn" 2>&1 &
+	idle_pid=$!
+	STARTED+=("$idle_pid")
+	exec 8>"$base.ctl"
+	ready=0
+	for ((i = 0; i < limit * 10; i++)); do
+		grep -q '^ready' "$base.idleconn" && { ready=1; break; }
+		kill -0 "$idle_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	# The handshake completes before the proxy calls accept(): wait (10 s
+	# at most) until the proxy holds the connections, then let it settle.
+	for ((i = 0; i < 100; i++)); do
+		accepted=$(accepted_conns)
+		((accepted >= IDLE_CONNS)) && break
+		kill -0 "$PROXY_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	sleep 1
+	rss1=$(proc_rss_kib "$PROXY_PID"); fds1=$(proc_fds "$PROXY_PID"); o1=$(origin_accepts)
+	accepted=$(accepted_conns)
+	threads=$(proc_threads "$PROXY_PID")
+	exec 8>&-
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$idle_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	stop_pid "$idle_pid" >/dev/null
+	rm -f "$base.ctl"
+	stop_proxy "$proxy" "$scen run $run" "$base.log"
+	done_line=$(grep '^done' "$base.idleconn")
+	if ((!ready)) || [[ -z $rss1 || -z $rss0 ]]; then
+		check "$scen run $run: $proxy: connections not all opened or proxy gone:" \
+			"$(tail -2 "$base.idleconn" | tr '\n' ' ')"
+		return 1
+	fi
+	kib=$(awk -v a="$rss1" -v b="$rss0" -v n="$IDLE_CONNS" 'BEGIN { printf "%.3f", (a - b) / n }')
+	printf '%s\t%s\t%s\t\t\t\t\t\t%s\t\t\t\t\t\t%s\t%s\t%s\t%s\t%s\n' "$scen" "$proxy" "$run" \
+		"$(awk -v o=$((o1 - o0)) -v n="$IDLE_CONNS" 'BEGIN { printf "%.4f", o / n }')" \
+		"$threads" "$kib" "$rss0" "$rss1" $((fds1 - fds0)) >>"$RAW"
+	printf '  %-8s run %d: %6s KiB/conn  RSS %s -> %s KiB  +%d fds  origin conns %d  [%s]\n' \
+		"$proxy" "$run" "$kib" "$rss0" "$rss1" $((fds1 - fds0)) $((o1 - o0)) "$done_line"
+	((accepted < IDLE_CONNS)) &&
+		check "$scen run $run: $proxy had accepted only $accepted of the $IDLE_CONNS" \
+			"connections when its RSS was read, so the figure does not include them all"
+	[[ $done_line == *"failed=0 closed_by_peer=0 non2xx=0"* ]] ||
+		check "$scen run $run: $proxy: idleconn reports: $done_line"
+	return 0
+}
+
+# Runs one scenario: RUNS runs per proxy, alternating (ABBA order so that
+# drift over time weighs on both alike).
+run_scenario() {
+	local scen=$1 cfg=$BENCH_DIR/cfg/default.cfg body=100 dir=$OUT/$1 run order proxy attempt rc
+
+	case $scen in
+	ka16k) body=16k ;;
+	newconn-always) cfg=$BENCH_DIR/cfg/reuse-always.cfg ;;
+	esac
+	mkdir -p "$dir"
+	echo "== $scen ($(basename "$cfg"), ${body}-byte responses, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+	start_origin "$body" "$dir/origin.log"
+	for ((run = 1; run <= RUNS; run++)); do
+		order="proxyd haproxy"
+		((run % 2 == 0)) && order="haproxy proxyd"
+		for proxy in $order; do
+			case $scen in
+			idle) run_idle "$scen" "$proxy" "$run" "$cfg" "$dir" 0 ;;
+			idle-ka) run_idle "$scen" "$proxy" "$run" "$cfg" "$dir" 1 ;;
+			*)
+				attempt=1
+				while run_load "$scen" "$proxy" "$run" "$cfg" "$dir" "$attempt"; rc=$?; ((rc == 3)); do
+					attempt=$((attempt + 1))
+				done
+				((rc == 0)) ;;
+			esac || check "$scen run $run: $proxy: run failed"
+		done
+	done
+	stop_origin
+}
+
+# --- summary ------------------------------------------------------------------
+
+# Median of column COL of runs.tsv for SCEN and PROXY ("" when no value).
+median() {
+	awk -F'\t' -v s="$1" -v p="$2" -v c="$3" '$1 == s && $2 == p && $c != "" { print $c }' "$RAW" |
+		sort -g | awk '{ v[NR] = $1 }
+			END { if (NR % 2) printf "%s", v[(NR + 1) / 2]; else if (NR) printf "%s", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+all_values() {
+	awk -F'\t' -v s="$1" -v p="$2" -v c="$3" '$1 == s && $2 == p && $c != "" { printf "%s%s", sep, $c; sep = " " }' "$RAW"
+}
+
+col() {
+	head -1 "$RAW" | tr '\t' '\n' | grep -nx "$1" | cut -d: -f1
+}
+
+fmt() {
+	[[ -z $2 ]] && { echo "-"; return; }
+	awk -v v="$2" -v f="$1" 'BEGIN { printf f, v }'
+}
+
+ratio() {
+	[[ -z $1 || -z $2 ]] && { echo "-"; return; }
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.2f", a / b }'
+}
+
+# " (n=K)" when only K < RUNS runs of SCEN on PROXY gave a result.
+short() {
+	local n
+
+	n=$(awk -F'\t' -v s="$1" -v p="$2" '$1 == s && $2 == p { n++ } END { print n + 0 }' "$RAW")
+	((n < RUNS)) && echo " (n=$n)"
+}
+
+summary_table() {
+	local scen name column format a b
+
+	echo "| scenario | metric (median of $RUNS runs) | proxyd | haproxy | proxyd/haproxy |"
+	echo "|---|---|---:|---:|---:|"
+	for scen in "${SCENARIOS[@]}"; do
+		if [[ $scen == idle* ]]; then
+			set -- "KiB per connection:kib_per_conn:%.2f" "RSS before, KiB:rss_before_kib:%d" \
+				"RSS after, KiB:rss_after_kib:%d" "descriptors added:fds_added:%d" \
+				"origin conns per client conn:origin_conns_per_req:%.3f"
+		else
+			set -- "CPU us per request:cpu_us_per_req:%.1f" "requests/s:rps:%.0f" \
+				"p99 latency, ms:p99_ms:%.2f" "client conns per request:client_conns_per_req:%.4f" \
+				"origin conns per request:origin_conns_per_req:%.4f" \
+				"CPU 0 busy us per request:cpu0_busy_us_per_req:%.1f" \
+				"CPU 1 (wrk+origin) busy %:cpu1_busy_pct:%.0f"
+		fi
+		for spec in "$@"; do
+			name=${spec%%:*}; column=${spec#*:}; format=${column#*:}; column=${column%%:*}
+			a=$(median "$scen" proxyd "$(col "$column")")
+			b=$(median "$scen" haproxy "$(col "$column")")
+			echo "| $scen | $name | $(fmt "$format" "$a")$(short "$scen" proxyd) |" \
+				"$(fmt "$format" "$b")$(short "$scen" haproxy) | $(ratio "$a" "$b") |"
+		done
+	done
+}
+
+per_run_values() {
+	local scen proxy column
+
+	for scen in "${SCENARIOS[@]}"; do
+		column=cpu_us_per_req
+		[[ $scen == idle* ]] && column=kib_per_conn
+		for proxy in proxyd haproxy; do
+			echo "- $scen, $proxy, $column: $(all_values "$scen" "$proxy" "$(col "$column")")"
+		done
+	done
+}
+
+echo "bench: results in $OUT (network namespace: $( ((BENCH_NETNS)) && echo private || echo shared))"
+echo "bench: $RUNS runs x ${DURATION}s (+${WARMUP}s warm-up), $CONNS wrk connections, $IDLE_CONNS idle connections, fd limit $NOFILE"
+for scen in "${SCENARIOS[@]}"; do
+	run_scenario "$scen"
+done
+
+{
+	echo "# proxyd vs haproxy: last benchmark run"
+	echo
+	echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), raw outputs: bench/results/$(basename "$OUT")/"
+	echo "- command: bench/run.sh ${SCENARIOS[*]} --runs $RUNS --duration $DURATION" \
+		"--warmup $WARMUP --connections $CONNS --idle-conns $IDLE_CONNS"
+	echo "- proxyd: commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)," \
+		"$(git -C "$ROOT" status --porcelain proxyd 2>/dev/null | wc -l) uncommitted file(s) under proxyd/ at build time;" \
+		"$("$HAPROXY" -v 2>/dev/null | head -1 | cut -d' ' -f1-3); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
+	echo "- machine: $(nproc) CPUs, $(uname -r); proxy on CPU 0, wrk + fakesrv origin on CPU 1, one thread each;" \
+		"fd limit $NOFILE$( ((${#HAPROXY_EXTRA[@]})) && echo " (haproxy also loads cfg/haproxy-fdlimit.cfg)");" \
+		"network namespace: $( ((BENCH_NETNS)) && echo private || echo "shared (connection counts approximate)")"
+	echo "- CPU per request = (utime+stime of the proxy from /proc/PID/stat, delta over the measured run)" \
+		"/ CLK_TCK ($CLK_TCK) / requests wrk completed, in microseconds"
+	echo
+	summary_table
+	echo
+	echo "Per run:"
+	echo
+	per_run_values
+	echo
+	if [[ -s $CHECKS ]]; then
+		echo "Checks that did not hold:"
+		echo
+		sed "s/^CHECK: /- /" "$CHECKS"
+	else
+		echo "Every check held (connections opened as claimed, no errors, no crash)."
+	fi
+	if [[ -s $NOTES ]]; then
+		echo
+		echo "Notes (possible disturbances, not failures):"
+		echo
+		sed 's/^NOTE: /- /' "$NOTES"
+	fi
+} >"$OUT/LAST.md"
+cp "$OUT/LAST.md" "$BENCH_DIR/results/LAST.md"
+echo
+sed -n '/^| scenario/,/^$/p' "$OUT/LAST.md"
+if [[ -s $CHECKS ]]; then
+	echo "bench: $(wc -l <"$CHECKS") check(s) did not hold; see bench/results/LAST.md"
+	exit 1
+fi
+echo "bench: written bench/results/LAST.md"
+exit 0
