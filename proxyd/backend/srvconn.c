@@ -63,7 +63,10 @@ struct px_srvconn *px_srvconn_connect(struct px_loop *loop, struct px_server *sr
 	memset(sc, 0, sizeof(*sc));
 	sc->conn.io.fd = fd;
 	sc->conn.io.fn = srvconn_io;
-	sc->conn.flags = PX_CF_CONNECTING;
+	/* Responses get a double-size buffer: a typical 16 KiB response and
+	 * its head then move in one read and one write.
+	 */
+	sc->conn.flags = PX_CF_CONNECTING | PX_CF_LARGE_BUF;
 	sc->loop = loop;
 	sc->srv = srv;
 	px_list_init(&sc->link);

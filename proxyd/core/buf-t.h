@@ -9,9 +9,10 @@
  * costs no buffer memory.
  */
 struct px_buf {
-	char *area;     /* storage from the buffer pool, or NULL */
+	char *area;     /* storage from a buffer pool, or NULL */
 	uint32_t head;  /* offset of the first byte of data */
 	uint32_t len;   /* bytes of data */
+	uint32_t size;  /* capacity of area: tune.bufsize, or twice that */
 };
 
 #endif

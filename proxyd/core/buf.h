@@ -1,7 +1,10 @@
-/* I/O buffers: one pool of tune.bufsize-byte areas per thread, and the few
- * operations the protocol code needs. A buffer keeps "reserve" bytes free in
- * front of the data it receives first, so that a header block can be
- * rewritten in place, longer than it arrived (HAProxy's tune.maxrewrite).
+/* I/O buffers: per thread, a pool of tune.bufsize-byte areas and a pool of
+ * areas twice that size, and the few operations the protocol code needs. A
+ * buffer keeps "reserve" bytes free in front of the data it receives first,
+ * so that a header block can be rewritten in place, longer than it arrived
+ * (HAProxy's tune.maxrewrite). Limits on message heads are counted in
+ * tune.bufsize whatever the area size: a large area only lets a response
+ * head and its body move in one read and one write.
  */
 #ifndef PX_CORE_BUF_H
 #define PX_CORE_BUF_H
@@ -14,6 +17,7 @@ extern uint32_t px_bufreserve;   /* tune.maxrewrite */
 
 int px_buf_setup(uint32_t size, uint32_t reserve);
 int px_buf_alloc(struct px_buf *b);
+int px_buf_alloc_large(struct px_buf *b);
 void px_buf_release(struct px_buf *b);
 void px_buf_realign(struct px_buf *b, uint32_t to);
 
@@ -30,7 +34,7 @@ static inline char *px_buf_tail(const struct px_buf *b)
 /* Bytes that can still be appended after the data. */
 static inline uint32_t px_buf_room(const struct px_buf *b)
 {
-	return px_bufsize - b->head - b->len;
+	return b->size - b->head - b->len;
 }
 
 /* Drops <n> bytes from the front; an emptied buffer restarts at the reserve

@@ -15,6 +15,7 @@
 #define PX_CF_CONNECTING  0x0020  /* outgoing connection in progress */
 #define PX_CF_RD_ANY      0x0040  /* at least one byte was ever received */
 #define PX_CF_HUP         0x0080  /* epoll reported a hang-up, reset or error */
+#define PX_CF_LARGE_BUF   0x0100  /* receive into a double-size buffer */
 
 /* One socket with its receive buffer. The receive buffer is where the
  * peer's bytes wait until they are sent on the other side, so each

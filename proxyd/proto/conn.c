@@ -20,7 +20,8 @@ int px_conn_recv(struct px_conn *c)
 	uint32_t room;
 	ssize_t n;
 
-	if (!c->buf.area && px_buf_alloc(&c->buf) < 0)
+	if (!c->buf.area && ((c->flags & PX_CF_LARGE_BUF) ? px_buf_alloc_large(&c->buf) :
+	                     px_buf_alloc(&c->buf)) < 0)
 		return -1;
 	room = px_buf_room(&c->buf);
 	if (!room)

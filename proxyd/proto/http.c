@@ -571,6 +571,13 @@ static int res_head(struct px_stream *s)
 		px_stream_local(s, 502, 'P', 'H');
 		return 1;
 	}
+	/* The head limit is tune.bufsize - tune.maxrewrite, even though the
+	 * response buffer is larger.
+	 */
+	if (r > 0 && (uint32_t)r > px_bufsize - px_bufreserve) {
+		px_stream_local(s, 502, 'P', 'H');
+		return 1;
+	}
 	if (r < 0 || res_analyze_build(s) < 0) {
 		px_stream_local(s, 502, 'P', 'H');
 		return 1;
