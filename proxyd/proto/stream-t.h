@@ -64,6 +64,8 @@ enum px_sc_state {
 #define PX_STF_TIMEOUT_CONN 0x20000 /* last connect attempt timed out */
 #define PX_STF_TUNNEL_NEXT  0x40000 /* become a tunnel once the response head is sent */
 #define PX_STF_DECHUNK      0x80000 /* chunked response to an HTTP/1.0 client */
+#define PX_STF_REDISPATCHED 0x100000 /* moved to another server after failures */
+#define PX_STF_LEFT_BE      0x200000 /* no longer counted in its backend */
 
 struct px_stream {
 	struct px_sess *sess;

@@ -293,6 +293,7 @@ static int conn_failed(struct px_stream *s, int timeout)
 		/* Another server, at once. */
 		if (srv)
 			srv->redispatches++;
+		s->flags |= PX_STF_REDISPATCHED;
 		release_slot(s);
 		s->scs = PX_SC_NONE;
 		return 0;
@@ -449,12 +450,22 @@ void px_stream_free(struct px_stream *s)
 {
 	if (s->sc)
 		px_stream_srv_detach(s, 0);
-	queue_remove(s);
-	release_slot(s);
-	if (s->be)
-		s->be->beconn--;
+	px_stream_leave_backend(s);
 	px_task_cancel(&s->task);
 	px_pool_free(&stream_pool, s);
+}
+
+/* Stops counting <s> in its backend and server (queue, slot, beconn),
+ * once. An exchange that completed does this before its log line, so that
+ * %bc and %sc read as HAProxy's do.
+ */
+void px_stream_leave_backend(struct px_stream *s)
+{
+	queue_remove(s);
+	release_slot(s);
+	if (s->be && !(s->flags & PX_STF_LEFT_BE))
+		s->be->beconn--;
+	s->flags |= PX_STF_LEFT_BE;
 }
 
 /* Emits the traffic log line of <s> to its frontend's loggers. */

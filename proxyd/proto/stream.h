@@ -9,6 +9,7 @@ struct px_srvconn;
 int px_stream_setup(uint32_t maxhdr, uint32_t logurilen);
 struct px_stream *px_stream_new(struct px_sess *sess);
 void px_stream_free(struct px_stream *s);
+void px_stream_leave_backend(struct px_stream *s);
 void px_stream_process(struct px_stream *s);
 void px_stream_wake(struct px_stream *s);
 void px_stream_term(struct px_stream *s, char cause, char phase);

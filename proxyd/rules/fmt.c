@@ -493,7 +493,7 @@ static void render_var(struct out *o, const struct lf_node *n,
 		put_num(o, srv ? srv->cur_sess : 0, n->flags);
 		break;
 	case LFV_RC:
-		if (s && s->prev_srv && s->srv && s->prev_srv != s->srv)
+		if (s && (s->flags & PX_STF_REDISPATCHED))
 			put_c(o, '+');
 		put_num(o, s ? s->retries : 0, n->flags);
 		break;
