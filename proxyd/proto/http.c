@@ -928,6 +928,14 @@ static void update_deadlines(struct px_stream *s)
 			                          be->to.connect);
 		}
 	}
+	if (px_sess_poll(sess, (s->rq == PX_RQ_HDR || s->rq == PX_RQ_BODY) &&
+	                 !(s->flags & PX_STF_LOCAL),
+	                 s->res_fwd || ((s->flags & PX_STF_LOCAL) && s->local_sent < s->local->len)) < 0) {
+		px_stream_term(s, 'R', s->rq == PX_RQ_HDR ? 'R' : 'D');
+		s->flags |= PX_STF_ABORT;
+		px_stream_wake(s);
+		return;
+	}
 	next = px_tick_first(s->rq == PX_RQ_HDR && !(s->flags & PX_STF_LOCAL) ? s->exp_req : 0,
 	                     s->exp_cli);
 	next = px_tick_first(next, s->exp_srv);

@@ -159,6 +159,10 @@ static struct px_listener *listener_new(const struct px_bind *b, char **err)
 			li->unix_path = strdup(b->addr.un.sun_path);
 		} else {
 			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			/* Accepted sockets inherit it: one call per listener
+			 * instead of one per connection.
+			 */
+			px_sock_nodelay(fd);
 		}
 		if (bind(fd, &b->addr.sa, b->addrlen) < 0) {
 			px_strfmt(err, "cannot bind to '%s': %s", b->addr_str, strerror(errno));

@@ -40,6 +40,7 @@ static __thread struct px_list pressure_paused;
 
 static void sess_io(struct px_io *io, uint32_t events);
 static void sess_timeout(struct px_timer *t);
+static void idle_read(struct px_sess *sess);
 static void pressure_resume(struct px_timer *t);
 
 int px_sess_init(struct px_loop *loop)
@@ -77,6 +78,26 @@ int px_sess_stopping(const struct px_sess *sess)
 void px_sess_set_timer(struct px_sess *sess, uint64_t expire)
 {
 	px_timer_set(sess->loop, &sess->timer, expire);
+}
+
+/* A client socket joins epoll only once the session has to wait for it:
+ * until then reads and writes are tried directly (speculatively), so a
+ * short-lived connection whose request is already there when it is
+ * accepted, and whose response fits the socket, never costs an
+ * epoll_ctl(). Registration is edge-triggered and reports the socket's
+ * current state, so nothing that happened before it is lost. Returns 0,
+ * or -1 when epoll refuses the socket.
+ */
+int px_sess_poll(struct px_sess *sess, int want_read, int want_write)
+{
+	uint32_t f = sess->cli.flags;
+
+	if (sess->flags & PX_SF_POLLED)
+		return 0;
+	if (!(want_read && !(f & PX_CF_RD_READY)) && !(want_write && !(f & PX_CF_WR_READY)))
+		return 0;
+	sess->flags |= PX_SF_POLLED;
+	return px_io_add(sess->loop, &sess->cli.io, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
 }
 
 /* Out of descriptors or memory: stop accepting on <li> for a moment. */
@@ -218,12 +239,10 @@ void px_sess_accept(struct px_listener *li, int fd, const union px_sockaddr *add
 	fe->feconn++;
 	fe->cum_feconn++;
 	px_actconn++;
-	if (addr->sa.sa_family != AF_UNIX)
-		px_sock_nodelay(fd);
-	if (px_io_add(loop, &sess->cli.io, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
-		sess_close(sess, 1);
-		return;
-	}
+	/* TCP_NODELAY comes from the listening socket. The request is often
+	 * already there: try it before asking epoll (see px_sess_poll()).
+	 */
+	sess->cli.flags = PX_CF_RD_READY | PX_CF_WR_READY;
 	if (fe->log_at_accept)
 		log_connect(sess);
 
@@ -243,6 +262,7 @@ void px_sess_accept(struct px_listener *li, int fd, const union px_sockaddr *add
 	}
 	px_sess_set_timer(sess, px_tick_add(sess->accept_ms,
 	                                    px_proxy_http_request_timeout(fe)));
+	idle_read(sess);
 }
 
 /* Moves a session between requests to the running generation, so that a
@@ -348,6 +368,8 @@ static void idle_read(struct px_sess *sess)
 	if (n == -2) {
 		if (!c->buf.len)
 			px_buf_release(&c->buf);
+		if (px_sess_poll(sess, 1, 0) < 0)
+			sess_close(sess, 1);
 		return;
 	}
 	/* End of stream or error while idle. */
@@ -447,6 +469,8 @@ void px_sess_stream_done(struct px_sess *sess, struct px_stream *s, enum px_sess
 		/* Bytes may have arrived meanwhile without a new edge. */
 		if (c->flags & PX_CF_RD_READY)
 			idle_read(sess);
+		else if (px_sess_poll(sess, 1, 0) < 0)
+			sess_close(sess, 1);
 		return;
 	case PX_SESS_END_CLOSE:
 		if (quiet || (c->flags & (PX_CF_RD_EOF | PX_CF_ERROR))) {
@@ -461,6 +485,11 @@ void px_sess_stream_done(struct px_sess *sess, struct px_stream *s, enum px_sess
 		px_buf_release(&c->buf);
 		sess->state = PX_SESS_LINGER;
 		px_sess_set_timer(sess, sess->loop->now_ms + LINGER_MS);
+		c->flags &= ~PX_CF_RD_READY;
+		if (px_sess_poll(sess, 1, 0) < 0) {
+			sess_close(sess, 1);
+			return;
+		}
 		linger_read(sess);
 		return;
 	case PX_SESS_END_SILENT:

@@ -28,6 +28,7 @@ void px_sess_accept(struct px_listener *li, int fd, const union px_sockaddr *add
                     socklen_t len);
 void px_sess_accept_pressure(struct px_listener *li);
 void px_sess_set_timer(struct px_sess *sess, uint64_t expire);
+int px_sess_poll(struct px_sess *sess, int want_read, int want_write);
 void px_sess_stream_done(struct px_sess *sess, struct px_stream *s, enum px_sess_end how);
 int px_sess_stopping(const struct px_sess *sess);
 void px_sess_soft_stop(void);

@@ -200,6 +200,11 @@ void px_tcp_process(struct px_stream *s)
 			                          be->to.connect);
 		next = s->scs == PX_SC_CONNECTING || s->scs == PX_SC_QUEUED ||
 		       s->scs == PX_SC_TURNAROUND ? s->exp_conn : 0;
+		if (px_sess_poll(sess, 1, 1) < 0) {
+			px_stream_term(s, 'R', 'C');
+			tcp_end(s, 1);
+			return;
+		}
 		px_sess_set_timer(sess, next);
 		return;
 	}
@@ -223,6 +228,12 @@ void px_tcp_process(struct px_stream *s)
 	}
 	if (s->exp_srv && s->exp_srv <= now) {
 		px_stream_term(s, 's', 'D');
+		tcp_end(s, 1);
+		return;
+	}
+	/* Raw forwarding waits on the client both ways. */
+	if (px_sess_poll(sess, 1, 1) < 0) {
+		px_stream_term(s, 'R', 'D');
 		tcp_end(s, 1);
 		return;
 	}
