@@ -175,7 +175,8 @@ static void test_tok_hex_escapes(void **state)
 	tok_err("\\x", "invalid escape '\\x' (two hex digits expected)");
 	tok_err("\\xg1", "invalid escape '\\x' (two hex digits expected)");
 	tok_err("\\x1g", "invalid escape '\\x' (two hex digits expected)");
-	tok_err("abc\\", "backslash at the end of the line");
+	tok_err("abc\\", "backslash at the end of the line (lines cannot be continued)");
+	tok_err("abc\\\n", "backslash at the end of the line (lines cannot be continued)");
 }
 
 /* Before any other character a backslash is kept, so that regular
@@ -954,8 +955,8 @@ static void test_load_missing_timeouts(void **state)
 	                             "'fe': clients that stop talking will keep their "
 	                             "connection forever; set 'timeout client', 'timeout "
 	                             "connect' and 'timeout server'", p));
-	assert_report(&r, 1, 1, msgf("%s:4: warning: missing 'timeout connect' in backend "
-	                             "'be': a server that does not answer will hold "
+	assert_report(&r, 1, 1, msgf("%s:4: warning: missing 'timeout connect' and "
+	                             "'timeout server' in backend 'be': a server that does not answer will hold "
 	                             "connections forever", p));
 	assert_report(&r, 2, 1, msgf("%s:6: warning: missing 'timeout server' in backend "
 	                             "'be2': a server that does not answer will hold "
@@ -964,8 +965,8 @@ static void test_load_missing_timeouts(void **state)
 	                             "'li2': clients that stop talking will keep their "
 	                             "connection forever; set 'timeout client', 'timeout "
 	                             "connect' and 'timeout server'", p));
-	assert_report(&r, 4, 1, msgf("%s:13: warning: missing 'timeout connect' in listen "
-	                             "'li2': a server that does not answer will hold "
+	assert_report(&r, 4, 1, msgf("%s:13: warning: missing 'timeout connect' and "
+	                             "'timeout server' in listen 'li2': a server that does not answer will hold "
 	                             "connections forever", p));
 	assert_non_null(gen);
 	assert_int_equal(count(&gen->proxies), 5);
