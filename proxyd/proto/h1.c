@@ -138,6 +138,12 @@ int px_h1_parse(struct px_h1_msg *m, const char *buf, uint32_t len)
 			return fail(m, 400, p, "invalid character in request target");
 
 		case PX_H1_RQ_VER:
+			/* The version is short: scan it in one go. */
+			while (p < len && p - m->ver < 8 && s[p] > 0x20 && s[p] < 0x7f)
+				p++;
+			if (p >= len)
+				goto more;
+			c = s[p];
 			if (c == '\r' || c == '\n') {
 				int code = check_req_version(m, buf + m->ver, p - m->ver);
 
@@ -158,6 +164,17 @@ int px_h1_parse(struct px_h1_msg *m, const char *buf, uint32_t len)
 			static const char tmpl[] = "HTTP/x.y ";
 			uint32_t i = p - m->sol;
 
+			/* The whole "HTTP/d.d " at once when it is here. */
+			if (i == 0 && len - p >= 9 && !memcmp(s + p, "HTTP/", 5) &&
+			    is_digit(s[p + 5]) && s[p + 6] == '.' && is_digit(s[p + 7]) &&
+			    s[p + 8] == ' ') {
+				m->vmaj = s[p + 5] - '0';
+				m->vmin = s[p + 7] - '0';
+				p += 9;
+				m->tok = p;
+				m->state = PX_H1_RS_CODE;
+				continue;
+			}
 			if (i < 9) {
 				if ((tmpl[i] == 'x' || tmpl[i] == 'y') ? !is_digit(c) : c != (uint8_t)tmpl[i])
 					return fail(m, 502, p, "invalid status line");
@@ -176,13 +193,15 @@ int px_h1_parse(struct px_h1_msg *m, const char *buf, uint32_t len)
 		}
 
 		case PX_H1_RS_CODE:
-			if (p - m->tok < 3) {
-				if (!is_digit(c))
+			while (p < len && p - m->tok < 3) {
+				if (!is_digit(s[p]))
 					return fail(m, 502, p, "invalid status code");
-				m->status = m->status * 10 + (c - '0');
+				m->status = m->status * 10 + (s[p] - '0');
 				p++;
-				continue;
 			}
+			if (p >= len)
+				goto more;
+			c = s[p];
 			if (m->status < 100 || m->status > 599)
 				return fail(m, 502, m->tok, "status code out of range");
 			if (c == ' ') {
@@ -217,7 +236,10 @@ int px_h1_parse(struct px_h1_msg *m, const char *buf, uint32_t len)
 				return fail(m, 400, p, "bare CR in the header section");
 			m->state = PX_H1_HDR_START;
 			p++;
-			continue;
+			if (p >= len)
+				goto more;
+			c = s[p];
+			/* fall through */
 
 		case PX_H1_HDR_START:
 			if (c == '\r') {
@@ -259,10 +281,10 @@ int px_h1_parse(struct px_h1_msg *m, const char *buf, uint32_t len)
 			return fail(m, 400, p, "invalid character in header name");
 
 		case PX_H1_HDR_OWS:
-			if (c == ' ' || c == '\t') {
+			while (p < len && (s[p] == ' ' || s[p] == '\t'))
 				p++;
-				continue;
-			}
+			if (p >= len)
+				goto more;
 			m->hdr[m->nhdr].v = p;
 			m->vend = p;
 			m->state = PX_H1_HDR_VALUE;
@@ -406,18 +428,29 @@ int px_h1_parse_te(const char *v, size_t len, struct px_h1_te *te)
 	}
 }
 
-/* Case-insensitive comparison of <a> (<alen> bytes) with NUL-terminated <b>. */
+/* Lower-case ASCII letters, every other byte unchanged. */
+static const uint8_t lower[256] = {
+#define L4(x) (x), (x) + 1, (x) + 2, (x) + 3
+#define L16(x) L4(x), L4((x) + 4), L4((x) + 8), L4((x) + 12)
+	L16(0x00), L16(0x10), L16(0x20), L16(0x30),
+	0x40, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
+	'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', 0x5b, 0x5c, 0x5d, 0x5e, 0x5f,
+	L16(0x60), L16(0x70), L16(0x80), L16(0x90), L16(0xa0), L16(0xb0),
+	L16(0xc0), L16(0xd0), L16(0xe0), L16(0xf0),
+#undef L16
+#undef L4
+};
+
+/* Case-insensitive (ASCII letters only) comparison of <a> (<alen> bytes)
+ * with NUL-terminated <b>.
+ */
 int px_strncaseeq(const char *a, size_t alen, const char *b)
 {
 	size_t i;
 
-	for (i = 0; i < alen; i++) {
-		if (!b[i] || ((a[i] | 0x20) != (b[i] | 0x20)))
+	for (i = 0; i < alen; i++)
+		if (!b[i] || lower[(uint8_t)a[i]] != lower[(uint8_t)b[i]])
 			return 0;
-		/* Only letters may differ by 0x20. */
-		if (a[i] != b[i] && !((a[i] | 0x20) >= 'a' && (a[i] | 0x20) <= 'z'))
-			return 0;
-	}
 	return b[alen] == 0;
 }
 

@@ -68,9 +68,63 @@ static void w_hdr(struct wbuf *w, const char *base, const struct px_h1_hdr *h)
 	w_put(w, "\r\n", 2);
 }
 
-static inline int hdr_is(const char *base, const struct px_h1_hdr *h, const char *name)
+static inline int hdr_is(const char *base, const struct px_h1_hdr *h, const char *name,
+                         size_t len)
 {
-	return px_strncaseeq(base + h->n, h->nl, name);
+	return h->nl == len && px_strncaseeq(base + h->n, h->nl, name);
+}
+
+/* Header names the proxy itself acts on. */
+enum hdr_kind {
+	HK_OTHER = 0,          /* anything else: forwarded as is */
+	HK_CONTENT_LENGTH,
+	HK_TRANSFER_ENCODING,
+	HK_HOST,
+	HK_CONNECTION,
+	HK_KEEP_ALIVE,
+	HK_PROXY_CONNECTION,
+	HK_UPGRADE,
+};
+
+/* Compares the <n> bytes of a header name (token characters, as the
+ * parser checked) with <lc>, made of lower-case letters and '-' only.
+ * Setting bit 0x20 lower-cases a letter and leaves '-' unchanged; no other
+ * token character can become one of those, so the comparison is exact.
+ */
+static inline int name_is(const char *a, const char *lc, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((a[i] | 0x20) != lc[i])
+			return 0;
+	return 1;
+}
+
+/* Classifies a header name with one comparison at most (by length
+ * first), instead of comparing it with every name of interest.
+ */
+static enum hdr_kind hdr_kind(const char *base, const struct px_h1_hdr *h)
+{
+	const char *n = base + h->n;
+
+	switch (h->nl) {
+	case 4:
+		return name_is(n, "host", 4) ? HK_HOST : HK_OTHER;
+	case 7:
+		return name_is(n, "upgrade", 7) ? HK_UPGRADE : HK_OTHER;
+	case 10:
+		if ((n[0] | 0x20) == 'c')
+			return name_is(n, "connection", 10) ? HK_CONNECTION : HK_OTHER;
+		return name_is(n, "keep-alive", 10) ? HK_KEEP_ALIVE : HK_OTHER;
+	case 14:
+		return name_is(n, "content-length", 14) ? HK_CONTENT_LENGTH : HK_OTHER;
+	case 16:
+		return name_is(n, "proxy-connection", 16) ? HK_PROXY_CONNECTION : HK_OTHER;
+	case 17:
+		return name_is(n, "transfer-encoding", 17) ? HK_TRANSFER_ENCODING : HK_OTHER;
+	}
+	return HK_OTHER;
 }
 
 /* Replaces the <old_len> bytes at the head of <b> with <new_len> bytes
@@ -104,15 +158,14 @@ static int replace_head(struct px_buf *b, uint32_t old_len, const char *src,
  * lists) must not be forwarded. <conn_vals> is the concatenation of the
  * Connection header values (NULL when none).
  */
-static int hop_by_hop(const char *base, const struct px_h1_hdr *h, const char *conn_list,
-                      size_t conn_len, int keep_upgrade)
+static int hop_by_hop(const char *base, const struct px_h1_hdr *h, enum hdr_kind kind,
+                      const char *conn_list, size_t conn_len, int keep_upgrade)
 {
 	char name[64];
 
-	if (hdr_is(base, h, "connection") || hdr_is(base, h, "keep-alive") ||
-	    hdr_is(base, h, "proxy-connection"))
+	if (kind == HK_CONNECTION || kind == HK_KEEP_ALIVE || kind == HK_PROXY_CONNECTION)
 		return 1;
-	if (hdr_is(base, h, "upgrade"))
+	if (kind == HK_UPGRADE)
 		return !keep_upgrade;
 	if (!conn_list || h->nl >= sizeof(name))
 		return 0;
@@ -182,8 +235,9 @@ static int req_analyze(struct px_stream *s, const char *base, uint64_t *clen)
 	for (i = 0; i < m->nhdr; i++) {
 		const struct px_h1_hdr *h = &m->hdr[i];
 		const char *v = base + h->v;
+		enum hdr_kind kind = hdr_kind(base, h);
 
-		if (hdr_is(base, h, "content-length")) {
+		if (kind == HK_CONTENT_LENGTH) {
 			uint64_t n;
 
 			if (px_h1_parse_clen(v, h->vl, &n) < 0)
@@ -192,14 +246,14 @@ static int req_analyze(struct px_stream *s, const char *base, uint64_t *clen)
 				return 400;
 			*clen = n;
 			have_clen = 1;
-		} else if (hdr_is(base, h, "transfer-encoding")) {
+		} else if (kind == HK_TRANSFER_ENCODING) {
 			have_te = 1;
 			px_h1_parse_te(v, h->vl, &te);
-		} else if (hdr_is(base, h, "host")) {
+		} else if (kind == HK_HOST) {
 			nhost++;
 			host = v;
 			host_len = h->vl;
-		} else if (hdr_is(base, h, "connection")) {
+		} else if (kind == HK_CONNECTION) {
 			if (px_h1_token_in_list(v, h->vl, "close"))
 				s->flags |= PX_STF_REQ_CLOSE;
 			if (px_h1_token_in_list(v, h->vl, "keep-alive"))
@@ -286,15 +340,16 @@ static int req_build(struct px_stream *s, const char *base, uint64_t clen)
 	                 ((be->options & PX_OPT_FORWARDFOR) && !(be->options & PX_OPT_FWDFOR_IFNONE));
 	uint32_t opts = fe->options | be->options;
 	enum px_http_mode mode = fe->http_mode > be->http_mode ? fe->http_mode : be->http_mode;
+	size_t xff_len = strlen(xff);
 	uint32_t i;
 
 	for (i = 0; i < m->nhdr; i++) {
-		if (hdr_is(base, &m->hdr[i], "connection")) {
+		if (hdr_kind(base, &m->hdr[i]) == HK_CONNECTION) {
 			/* Several Connection lines act as one list. */
 			conn_list = base + m->hdr[i].v;
 			conn_len = m->hdr[i].vl;
 		}
-		if (hdr_is(base, &m->hdr[i], xff))
+		if (hdr_is(base, &m->hdr[i], xff, xff_len))
 			has_xff = 1;
 	}
 
@@ -302,10 +357,11 @@ static int req_build(struct px_stream *s, const char *base, uint64_t clen)
 	w_put(&w, "\r\n", 2);
 	for (i = 0; i < m->nhdr; i++) {
 		const struct px_h1_hdr *h = &m->hdr[i];
+		enum hdr_kind kind = hdr_kind(base, h);
 
-		if (hop_by_hop(base, h, conn_list, conn_len, s->flags & PX_STF_UPGRADE))
+		if (hop_by_hop(base, h, kind, conn_list, conn_len, s->flags & PX_STF_UPGRADE))
 			continue;
-		if (hdr_is(base, h, "content-length")) {
+		if (kind == HK_CONTENT_LENGTH) {
 			char num[24];
 
 			if (clen_done)
@@ -459,18 +515,19 @@ static int res_analyze_build(struct px_stream *s)
 	for (i = 0; i < m->nhdr; i++) {
 		const struct px_h1_hdr *h = &m->hdr[i];
 		const char *v = base + h->v;
+		enum hdr_kind kind = hdr_kind(base, h);
 
-		if (hdr_is(base, h, "content-length")) {
+		if (kind == HK_CONTENT_LENGTH) {
 			uint64_t n;
 
 			if (px_h1_parse_clen(v, h->vl, &n) < 0 || (have_clen && n != clen))
 				return -1;
 			clen = n;
 			have_clen = 1;
-		} else if (hdr_is(base, h, "transfer-encoding")) {
+		} else if (kind == HK_TRANSFER_ENCODING) {
 			have_te = 1;
 			px_h1_parse_te(v, h->vl, &te);
-		} else if (hdr_is(base, h, "connection")) {
+		} else if (kind == HK_CONNECTION) {
 			conn_list = v;
 			conn_len = h->vl;
 			if (px_h1_token_in_list(v, h->vl, "close"))
@@ -533,12 +590,13 @@ static int res_analyze_build(struct px_stream *s)
 	w_put(&w, "\r\n", 2);
 	for (i = 0; i < m->nhdr; i++) {
 		const struct px_h1_hdr *h = &m->hdr[i];
+		enum hdr_kind kind = hdr_kind(base, h);
 
-		if (hop_by_hop(base, h, conn_list, conn_len, upgrade_ok))
+		if (hop_by_hop(base, h, kind, conn_list, conn_len, upgrade_ok))
 			continue;
-		if ((s->flags & PX_STF_CL_DROPPED) && hdr_is(base, h, "content-length"))
+		if ((s->flags & PX_STF_CL_DROPPED) && kind == HK_CONTENT_LENGTH)
 			continue;
-		if ((s->flags & PX_STF_DECHUNK) && hdr_is(base, h, "transfer-encoding"))
+		if ((s->flags & PX_STF_DECHUNK) && kind == HK_TRANSFER_ENCODING)
 			continue;
 		w_hdr(&w, base, h);
 	}
