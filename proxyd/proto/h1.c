@@ -289,17 +289,30 @@ int px_h1_parse(struct px_h1_msg *m, const char *buf, uint32_t len)
 			m->vend = p;
 			m->state = PX_H1_HDR_VALUE;
 			/* fall through */
-		case PX_H1_HDR_VALUE:
+		case PX_H1_HDR_VALUE: {
+			/* A local end: m->vend through the pointer would be
+			 * stored at every byte (m may alias the input).
+			 */
+			uint32_t vend = m->vend;
+
 			for (;;) {
+				uint32_t start = p;
+
 				while (p < len && s[p] > 0x20 && s[p] != 0x7f)
-					m->vend = ++p;
-				if (p >= len)
+					p++;
+				if (p > start)
+					vend = p;
+				if (p >= len) {
+					m->vend = vend;
 					goto more;
+				}
 				c = s[p];
 				if (c != ' ' && c != '\t')
 					break;
 				p++;
 			}
+			m->vend = vend;
+		}
 			if (c == '\r' || c == '\n') {
 				m->hdr[m->nhdr].vl = m->vend - m->hdr[m->nhdr].v;
 				m->nhdr++;
