@@ -16,7 +16,8 @@ OPT     ?= -O2
 SAN     ?= 0
 
 DEB_PACKAGES := pkg-config libssl-dev libedit-dev liblua5.4-dev \
-                libcurl4-openssl-dev libpcre2-dev libcmocka-dev
+                libcurl4-openssl-dev libpcre2-dev libcmocka-dev \
+                perl curl
 
 ifeq ($(SAN),1)
 BUILD    := build-asan
