@@ -1,0 +1,53 @@
+#!/bin/sh
+# Builds the libFuzzer targets of testkit/fuzz/ into build/fuzz/ (needs
+# clang and libFuzzer: apt-get install -y clang libclang-rt-14-dev).
+#   testkit/fuzz/build.sh            every target
+#   testkit/fuzz/build.sh h1_req ... only those
+# CC (default clang) and FUZZ_CFLAGS (extra flags) may be set. Not part of
+# "make test". Targets are built two at a time.
+set -eu
+cd "$(dirname "$0")/../.."
+CC=${CC:-clang}
+OUT=build/fuzz
+CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
+-D_GNU_SOURCE -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Iproxyd -Itestkit/fuzz \
+${FUZZ_CFLAGS:-}"
+H1_SRC=proxyd/proto/h1.c
+# Everything but main.c: the configuration loader reaches most modules.
+ALL_SRC=$(ls proxyd/*/*.c | grep -v '^proxyd/main\.c$')
+
+sources() {
+	case $1 in
+	h1_req|h1_res|h1_chunk|h1_lists) echo "$H1_SRC" ;;
+	cfg_tok|cfg_load) echo "$ALL_SRC" ;;
+	*) echo "unknown target '$1'" >&2; return 1 ;;
+	esac
+}
+
+build() {
+	src=$(sources "$1") || return 1
+	# shellcheck disable=SC2086
+	if $CC $CFLAGS -o "$OUT/$1" "testkit/fuzz/$1.c" $src -lm; then
+		echo "  FUZZ    $OUT/$1"
+	else
+		echo "  FAILED  $OUT/$1" >&2
+		return 1
+	fi
+}
+
+command -v "$CC" >/dev/null || { echo "$CC not found (apt-get install -y clang libclang-rt-14-dev)" >&2; exit 1; }
+mkdir -p "$OUT"
+[ $# -gt 0 ] || set -- h1_req h1_res h1_chunk h1_lists cfg_tok cfg_load
+status=0
+while [ $# -gt 0 ]; do
+	build "$1" & p1=$!
+	p2=
+	if [ $# -gt 1 ]; then
+		build "$2" & p2=$!
+		shift
+	fi
+	shift
+	wait $p1 || status=1
+	[ -z "$p2" ] || wait $p2 || status=1
+done
+exit $status

@@ -1,0 +1,5 @@
+/* libFuzzer target: px_h1_parse() on arbitrary bytes as a request head,
+ * whole, byte by byte and in random pieces (see h1_head.h).
+ */
+#define IS_REQ 1
+#include "h1_head.h"
