@@ -96,9 +96,9 @@ struct px_h1_chunk {
  */
 struct px_h1_te {
 	uint8_t invalid;      /* an empty or malformed list element */
-	uint8_t nchunked;     /* "chunked" codings seen */
 	uint8_t last_chunked; /* the last coding seen was "chunked" */
-	uint8_t nother;       /* other codings seen */
+	uint32_t nchunked;    /* "chunked" codings seen (a head cannot hold 2^32) */
+	uint32_t nother;      /* other codings seen */
 };
 
 /* Message body framing decided from the headers. */

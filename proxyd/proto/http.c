@@ -167,7 +167,12 @@ static int hop_by_hop(const char *base, const struct px_h1_hdr *h, enum hdr_kind
 		return 1;
 	if (kind == HK_UPGRADE)
 		return !keep_upgrade;
-	if (!conn_list || h->nl >= sizeof(name))
+	/* The Connection header may list hop-by-hop fields to drop, but never
+	 * the ones the framing or the routing rests on: dropping
+	 * Content-Length or Transfer-Encoding after framing the body with it
+	 * would let the body pass as the next request (smuggling).
+	 */
+	if (kind != HK_OTHER || !conn_list || h->nl >= sizeof(name))
 		return 0;
 	memcpy(name, base + h->n, h->nl);
 	name[h->nl] = 0;
