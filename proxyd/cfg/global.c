@@ -143,7 +143,7 @@ static void free_logger(void *arg)
 struct px_logger *px_cfg_parse_logger(char **args, int nargs, struct px_cfg_ctx *ctx,
                                       char **err)
 {
-	struct px_logger *lg = px_logger_parse(args + 1, nargs - 1, err);
+	struct px_logger *lg = px_logger_parse(args + 1, nargs - 1, ctx->check_only, err);
 
 	if (!lg)
 		return NULL;

@@ -60,10 +60,10 @@ static int find_word(const char *w, const char *const *list, int n)
 
 /* Parses the arguments of a "log" line after the keyword:
  *   TARGET [len N] [format F] FACILITY [MAXLEVEL [MINLEVEL]]
- * and opens what the target needs. Returns a new logger, or NULL with a
- * message in <err>.
+ * and, unless <check_only>, opens what the target needs. Returns a new
+ * logger, or NULL with a message in <err>.
  */
-struct px_logger *px_logger_parse(char **args, int nargs, char **err)
+struct px_logger *px_logger_parse(char **args, int nargs, int check_only, char **err)
 {
 	struct px_logger *lg;
 	const char *target;
@@ -155,7 +155,7 @@ struct px_logger *px_logger_parse(char **args, int nargs, char **err)
 		}
 		lg->dest = PX_LOGD_FD;
 		lg->fd = (int)fd;
-		{
+		if (!check_only) {
 			/* A pipe or socket reader that stalls must not stall the
 			 * event loop: writes to those are made non-blocking (a
 			 * message that does not fit is dropped and counted).
@@ -179,6 +179,8 @@ struct px_logger *px_logger_parse(char **args, int nargs, char **err)
 	if (px_addr_parse(target, &lg->addr, &lg->addrlen, PX_ADDR_PORT_OPTIONAL,
 	                  514, err) < 0)
 		goto fail;
+	if (check_only)
+		return lg;   /* proxyd -c opens nothing */
 	lg->fd = socket(lg->addr.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (lg->fd < 0) {
 		px_strfmt(err, "cannot create a socket for log target '%s': %s",

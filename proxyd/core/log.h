@@ -8,7 +8,7 @@
 #include <sys/time.h>
 #include "core/log-t.h"
 
-struct px_logger *px_logger_parse(char **args, int nargs, char **err);
+struct px_logger *px_logger_parse(char **args, int nargs, int check_only, char **err);
 void px_logger_free(struct px_logger *lg);
 void px_log_send(struct px_logger *const *loggers, int n, int level,
                  const struct timeval *tv, const char *msg, size_t len);

@@ -137,7 +137,8 @@ static int kw_errorfile(char **args, int nargs, struct px_cfg_ctx *ctx, char **e
 		          "502, 503, 504 or 505)", args[1]);
 		return -1;
 	}
-	fd = open(args[2], O_RDONLY | O_CLOEXEC);
+	/* Non-blocking: a FIFO must not stall the load (it is refused below). */
+	fd = open(args[2], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		px_strfmt(err, "cannot open '%s': %s", args[2], strerror(errno));
 		return -1;

@@ -154,14 +154,17 @@ static int replace_head(struct px_buf *b, uint32_t old_len, const char *src,
 	return 0;
 }
 
-/* Tells whether the hop-by-hop header <h> (or one the Connection header
- * lists) must not be forwarded. <conn_vals> is the concatenation of the
- * Connection header values (NULL when none).
+/* Tells whether header <h> of message <m> must not be forwarded: a
+ * hop-by-hop header, or one that a Connection header line names (all
+ * Connection lines together form one list). <has_conn> says whether <m>
+ * has any Connection line.
  */
-static int hop_by_hop(const char *base, const struct px_h1_hdr *h, enum hdr_kind kind,
-                      const char *conn_list, size_t conn_len, int keep_upgrade)
+static int hop_by_hop(const char *base, const struct px_h1_msg *m,
+                      const struct px_h1_hdr *h, enum hdr_kind kind, int has_conn,
+                      int keep_upgrade)
 {
 	char name[64];
+	uint32_t i;
 
 	if (kind == HK_CONNECTION || kind == HK_KEEP_ALIVE || kind == HK_PROXY_CONNECTION)
 		return 1;
@@ -172,15 +175,20 @@ static int hop_by_hop(const char *base, const struct px_h1_hdr *h, enum hdr_kind
 	 * Content-Length or Transfer-Encoding after framing the body with it
 	 * would let the body pass as the next request (smuggling).
 	 */
-	if (kind != HK_OTHER || !conn_list || h->nl >= sizeof(name))
+	if (kind != HK_OTHER || !has_conn || h->nl >= sizeof(name))
 		return 0;
 	memcpy(name, base + h->n, h->nl);
 	name[h->nl] = 0;
-	/* Connection may list "close" or "keep-alive": those are not
-	 * header names. Anything else it names is dropped too.
-	 */
-	return px_h1_token_in_list(conn_list, conn_len, name) &&
-	       strcasecmp(name, "te") && strcasecmp(name, "upgrade");
+	if (!strcasecmp(name, "te"))
+		return 0;
+	for (i = 0; i < m->nhdr; i++) {
+		const struct px_h1_hdr *c = &m->hdr[i];
+
+		if (hdr_kind(base, c) == HK_CONNECTION &&
+		    px_h1_token_in_list(base + c->v, c->vl, name))
+			return 1;
+	}
+	return 0;
 }
 
 /* --- request head ------------------------------------------------------ */
@@ -333,9 +341,7 @@ static int req_build(struct px_stream *s, const char *base, uint64_t clen)
 	struct px_proxy *fe = s->fe, *be = s->be;
 	struct px_buf *b = &s->sess->cli.buf;
 	struct wbuf w = { .p = scratch, .size = scratch_size };
-	const char *conn_list = NULL;
-	size_t conn_len = 0;
-	int clen_done = 0, has_xff = 0;
+	int clen_done = 0, has_xff = 0, has_conn = 0;
 	/* As HAProxy: the backend's header name first; "if-none" only
 	 * when no side asks for the header unconditionally.
 	 */
@@ -349,11 +355,8 @@ static int req_build(struct px_stream *s, const char *base, uint64_t clen)
 	uint32_t i;
 
 	for (i = 0; i < m->nhdr; i++) {
-		if (hdr_kind(base, &m->hdr[i]) == HK_CONNECTION) {
-			/* Several Connection lines act as one list. */
-			conn_list = base + m->hdr[i].v;
-			conn_len = m->hdr[i].vl;
-		}
+		if (hdr_kind(base, &m->hdr[i]) == HK_CONNECTION)
+			has_conn = 1;
 		if (hdr_is(base, &m->hdr[i], xff, xff_len))
 			has_xff = 1;
 	}
@@ -364,7 +367,7 @@ static int req_build(struct px_stream *s, const char *base, uint64_t clen)
 		const struct px_h1_hdr *h = &m->hdr[i];
 		enum hdr_kind kind = hdr_kind(base, h);
 
-		if (hop_by_hop(base, h, kind, conn_list, conn_len, s->flags & PX_STF_UPGRADE))
+		if (hop_by_hop(base, m, h, kind, has_conn, s->flags & PX_STF_UPGRADE))
 			continue;
 		if (kind == HK_CONTENT_LENGTH) {
 			char num[24];
@@ -510,10 +513,8 @@ static int res_analyze_build(struct px_stream *s)
 	struct wbuf w = { .p = scratch, .size = scratch_size };
 	struct px_proxy *fe = s->fe, *be = s->be;
 	enum px_http_mode mode = fe->http_mode > be->http_mode ? fe->http_mode : be->http_mode;
-	const char *conn_list = NULL;
-	size_t conn_len = 0;
 	uint64_t clen = 0;
-	int have_clen = 0, have_te = 0, srv_close = 0, srv_ka = 0, upgrade_ok = 0;
+	int have_clen = 0, have_te = 0, srv_close = 0, srv_ka = 0, upgrade_ok = 0, has_conn = 0;
 	int cli_keep, srv_keep, interim = m->status < 200;
 	uint32_t i;
 
@@ -533,8 +534,7 @@ static int res_analyze_build(struct px_stream *s)
 			have_te = 1;
 			px_h1_parse_te(v, h->vl, &te);
 		} else if (kind == HK_CONNECTION) {
-			conn_list = v;
-			conn_len = h->vl;
+			has_conn = 1;
 			if (px_h1_token_in_list(v, h->vl, "close"))
 				srv_close = 1;
 			if (px_h1_token_in_list(v, h->vl, "keep-alive"))
@@ -597,7 +597,7 @@ static int res_analyze_build(struct px_stream *s)
 		const struct px_h1_hdr *h = &m->hdr[i];
 		enum hdr_kind kind = hdr_kind(base, h);
 
-		if (hop_by_hop(base, h, kind, conn_list, conn_len, upgrade_ok))
+		if (hop_by_hop(base, m, h, kind, has_conn, upgrade_ok))
 			continue;
 		if ((s->flags & PX_STF_CL_DROPPED) && kind == HK_CONTENT_LENGTH)
 			continue;
