@@ -24,16 +24,6 @@ void px_cfg_register(struct px_cfg_kw_list *list)
 	kw_lists = list;
 }
 
-static int hexdigit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Expands an environment variable reference starting at <p> (just after
  * the '$') inside double quotes. Appends the value to <out> at <*o>.
  * Returns the number of input bytes consumed, or -1 on error.
@@ -184,7 +174,7 @@ int px_cfg_tokenize(const char *line, char *out, size_t outsz, char **args,
 					p += 2;
 					continue;
 				case 'x': {
-					int h = hexdigit(p[2]), l = h >= 0 ? hexdigit(p[3]) : -1;
+					int h = px_hexval((unsigned char)p[2]), l = h >= 0 ? px_hexval((unsigned char)p[3]) : -1;
 
 					if (h < 0 || l < 0) {
 						px_strfmt(err, "invalid escape '\\x' (two hex digits expected)");

@@ -37,6 +37,20 @@ static inline uint32_t px_buf_room(const struct px_buf *b)
 	return b->size - b->head - b->len;
 }
 
+/* Makes room at the tail of a full buffer by moving its data to the
+ * front. Returns 0 when there is room, -1 when the data fills the area.
+ */
+static inline int px_buf_make_room(struct px_buf *b)
+{
+	if (!b->area || px_buf_room(b))
+		return 0;
+	if (!b->head)
+		return -1;
+	memmove(b->area, b->area + b->head, b->len);
+	b->head = 0;
+	return 0;
+}
+
 /* Drops <n> bytes from the front; an emptied buffer restarts at the reserve
  * offset so the next message has rewrite space in front of it.
  */

@@ -15,4 +15,15 @@ int px_parse_size(const char *s, uint64_t *out);
 const char *px_closest(const char *word, const char *const *list, int n);
 size_t px_utoa(uint64_t v, char *out);
 
+/* Value of hexadecimal digit <c>, or -1. */
+static inline int px_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
 #endif

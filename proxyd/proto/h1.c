@@ -9,6 +9,7 @@
  * offsets only and never copies or allocates.
  */
 #include <string.h>
+#include "core/util.h"
 #include "proto/h1.h"
 
 /* RFC 9110 tchar: ALPHA DIGIT and !#$%&'*+-.^_`|~ */
@@ -501,16 +502,6 @@ static int chunk_fail(struct px_h1_chunk *c, const char *msg)
 	return -1;
 }
 
-static inline int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Walks chunked framing over <len> bytes at <p>. Returns how many bytes
  * belong to the message (all of them unless the message ends inside), or
  * -1 on invalid framing. The message is complete when c->state is
@@ -526,7 +517,7 @@ int px_h1_chunk_parse(struct px_h1_chunk *c, const char *p, uint32_t len)
 
 		switch (c->state) {
 		case PX_CH_SIZE: {
-			int h = hexval(ch);
+			int h = px_hexval(ch);
 
 			if (h >= 0) {
 				if (++c->ndigits > 16)

@@ -747,12 +747,12 @@ static int cli_read(struct px_stream *s)
 	struct px_conn *c = &sess->cli;
 	int n;
 
-	if (c->buf.area && !px_buf_room(&c->buf)) {
-		/* Room at the tail only: move body bytes to the front. */
-		if (s->rq != PX_RQ_BODY || !c->buf.head || (s->flags & PX_STF_RETAIN))
-			return 0;
-		px_buf_realign(&c->buf, 0);
-	}
+	/* A full head is the parser's business; body bytes may move to the
+	 * front, unless request bytes are kept for a resend.
+	 */
+	if (c->buf.area && !px_buf_room(&c->buf) &&
+	    (s->rq != PX_RQ_BODY || (s->flags & PX_STF_RETAIN) || px_buf_make_room(&c->buf) < 0))
+		return 0;
 	n = px_conn_recv(c);
 	if (n > 0) {
 		s->bytes_in += n;
@@ -785,6 +785,14 @@ static int cli_read(struct px_stream *s)
 	return 1;
 }
 
+/* Drops the request bytes already sent from the client buffer. */
+static void req_consume_sent(struct px_stream *s)
+{
+	px_buf_consume(&s->sess->cli.buf, s->req_sent);
+	s->req_fwd -= s->req_sent;
+	s->req_sent = 0;
+}
+
 static int req_send(struct px_stream *s)
 {
 	struct px_conn *c = &s->sess->cli;
@@ -804,11 +812,8 @@ static int req_send(struct px_stream *s)
 		return 0;
 	s->req_sent += n;
 	s->t_srv_act = s->sess->loop->now_ms;
-	if (!(s->flags & PX_STF_RETAIN)) {
-		px_buf_consume(&c->buf, s->req_sent);
-		s->req_fwd -= s->req_sent;
-		s->req_sent = 0;
-	}
+	if (!(s->flags & PX_STF_RETAIN))
+		req_consume_sent(s);
 	return 1;
 }
 
@@ -818,21 +823,16 @@ static int srv_read(struct px_stream *s)
 	struct px_conn *c = &sc->conn;
 	int n;
 
-	if (c->buf.area && !px_buf_room(&c->buf)) {
-		if (s->rs != PX_RS_BODY || !c->buf.head)
-			return 0;
-		px_buf_realign(&c->buf, 0);
-	}
+	if (c->buf.area && !px_buf_room(&c->buf) &&
+	    (s->rs != PX_RS_BODY || px_buf_make_room(&c->buf) < 0))
+		return 0;
 	n = px_conn_recv(c);
 	if (n > 0) {
 		s->t_srv_act = s->sess->loop->now_ms;
 		if (s->flags & PX_STF_RETAIN) {
-			struct px_conn *cli = &s->sess->cli;
-
+			/* The server answers: no resend can happen now. */
 			s->flags &= ~PX_STF_RETAIN;
-			px_buf_consume(&cli->buf, s->req_sent);
-			s->req_fwd -= s->req_sent;
-			s->req_sent = 0;
+			req_consume_sent(s);
 		}
 		return 1;
 	}

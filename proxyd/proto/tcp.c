@@ -61,11 +61,8 @@ static int receive(struct px_conn *c, uint64_t *count)
 
 	if (!(c->flags & PX_CF_RD_READY) || (c->flags & PX_CF_RD_EOF))
 		return 0;
-	if (c->buf.area && !px_buf_room(&c->buf)) {
-		if (!c->buf.head)
-			return 0;
-		px_buf_realign(&c->buf, 0);
-	}
+	if (px_buf_make_room(&c->buf) < 0)
+		return 0;
 	n = px_conn_recv(c);
 	if (n > 0) {
 		if (count)
@@ -94,6 +91,25 @@ static void tcp_end(struct px_stream *s, int abort)
 	px_sess_stream_done(s->sess, s, abort ? PX_SESS_END_ABORT : PX_SESS_END_CLOSE);
 }
 
+/* Applies the result <r> of one transfer: a failure ends the stream, blamed
+ * on side <cause> ('C' or 'S'); progress restarts that side's inactivity
+ * clock <act>. Returns -1 when the stream ended (and is freed).
+ */
+static int step(struct px_stream *s, int r, char cause, uint64_t *act, uint64_t now,
+                int *progress)
+{
+	if (r < 0) {
+		px_stream_term(s, cause, 'D');
+		tcp_end(s, 1);
+		return -1;
+	}
+	if (r) {
+		*act = now;
+		*progress = 1;
+	}
+	return 0;
+}
+
 static uint32_t side_timeout(uint32_t tunnel, uint32_t normal, uint32_t fin, int half_closed)
 {
 	if (half_closed && fin)
@@ -118,16 +134,8 @@ void px_tcp_process(struct px_stream *s)
 		progress = 0;
 
 		/* The client may send while the server connection is made. */
-		r = receive(c, &s->bytes_in);
-		if (r < 0) {
-			px_stream_term(s, 'C', 'D');
-			tcp_end(s, 1);
+		if (step(s, receive(c, &s->bytes_in), 'C', &s->t_cli_act, now, &progress) < 0)
 			return;
-		}
-		if (r) {
-			s->t_cli_act = now;
-			progress = 1;
-		}
 
 		if (s->rs == PX_RS_NONE) {
 			r = px_stream_srv_step(s);
@@ -143,36 +151,13 @@ void px_tcp_process(struct px_stream *s)
 			progress = 1;
 		}
 
-		r = forward(c, &s->sc->conn, NULL);
-		if (r < 0) {
-			px_stream_term(s, 'S', 'D');
-			tcp_end(s, 1);
+		if (step(s, forward(c, &s->sc->conn, NULL), 'S', &s->t_srv_act, now,
+		         &progress) < 0 ||
+		    step(s, receive(&s->sc->conn, NULL), 'S', &s->t_srv_act, now,
+		         &progress) < 0 ||
+		    step(s, forward(&s->sc->conn, c, &s->bytes_out), 'C', &s->t_cli_act, now,
+		         &progress) < 0)
 			return;
-		}
-		if (r) {
-			s->t_srv_act = now;
-			progress = 1;
-		}
-		r = receive(&s->sc->conn, NULL);
-		if (r < 0) {
-			px_stream_term(s, 'S', 'D');
-			tcp_end(s, 1);
-			return;
-		}
-		if (r) {
-			s->t_srv_act = now;
-			progress = 1;
-		}
-		r = forward(&s->sc->conn, c, &s->bytes_out);
-		if (r < 0) {
-			px_stream_term(s, 'C', 'D');
-			tcp_end(s, 1);
-			return;
-		}
-		if (r) {
-			s->t_cli_act = now;
-			progress = 1;
-		}
 
 		/* Pass ends of stream on once what preceded them is delivered. */
 		if ((c->flags & PX_CF_RD_EOF) && !c->buf.len &&
