@@ -1029,7 +1029,7 @@ static int step_expect_proxyd(struct px_ctx *ctx, const struct px_step *st)
 
 const struct px_cmd px_cmds_expect[] = {
 	{ .name = "expect", .min_args = 1, .max_args = 3, .run = step_expect },
-	{ .name = "expect-server", .min_args = 2, .max_args = 4, .run = step_expect_server },
+	{ .name = "expect-server", .min_args = 2, .max_args = 5, .run = step_expect_server },
 	{ .name = "wait-server", .min_args = 3, .max_args = 5, .run = step_wait_server },
 	{ .name = "expect-log", .min_args = 1, .max_args = 3, .run = step_expect_log },
 	{ .name = "expect-no-log", .min_args = 1, .max_args = 3, .run = step_expect_no_log },
