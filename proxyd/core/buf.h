@@ -46,8 +46,7 @@ static inline int px_buf_make_room(struct px_buf *b)
 		return 0;
 	if (!b->head)
 		return -1;
-	memmove(b->area, b->area + b->head, b->len);
-	b->head = 0;
+	px_buf_realign(b, 0);
 	return 0;
 }
 

@@ -59,13 +59,6 @@ int px_io_add(struct px_loop *loop, struct px_io *io, uint32_t events)
 	return epoll_ctl(loop->epfd, EPOLL_CTL_ADD, io->fd, &ev);
 }
 
-int px_io_mod(struct px_loop *loop, struct px_io *io, uint32_t events)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = io };
-
-	return epoll_ctl(loop->epfd, EPOLL_CTL_MOD, io->fd, &ev);
-}
-
 /* Stops watching <io>. Closing the descriptor does the same implicitly;
  * this is for descriptors that stay open (a listener being paused).
  */

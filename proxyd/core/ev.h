@@ -17,7 +17,6 @@ void px_loop_stop(struct px_loop *loop);
 void px_loop_update_clock(struct px_loop *loop);
 
 int px_io_add(struct px_loop *loop, struct px_io *io, uint32_t events);
-int px_io_mod(struct px_loop *loop, struct px_io *io, uint32_t events);
 void px_io_del(struct px_loop *loop, struct px_io *io);
 
 void px_loop_run_pending(struct px_loop *loop);

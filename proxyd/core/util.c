@@ -27,11 +27,6 @@ void px_strfmt(char **out, const char *fmt, ...)
 	*out = s ? s : strdup("out of memory");
 }
 
-char *px_strdup(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 /* Parses a time with an optional unit (us, ms, s, m, h, d; ms by default)
  * into milliseconds, rounding microseconds up. Returns 0, or -1 with a
  * message in <err>.

@@ -8,7 +8,6 @@
 #define PX_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 void px_strfmt(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-char *px_strdup(const char *s);
 int px_parse_time(const char *s, uint64_t *ms, char **err);
 int px_parse_uint(const char *s, uint64_t max, uint64_t *out);
 int px_parse_size(const char *s, uint64_t *out);

@@ -978,11 +978,13 @@ static void update_deadlines(struct px_stream *s)
 				s->exp_srv = px_tick_add(s->t_srv_act, be->to.server);
 			if (s->req_fwd > s->req_sent)
 				s->exp_srv = px_tick_add(s->t_srv_act, be->to.server);
-			/* While the client cannot take more, the server is not
-			 * to blame for being quiet.
+			/* While response bytes wait for a client that cannot
+			 * take them, the server is not to blame for being quiet
+			 * (it may be blocked by us, or simply ahead): the client
+			 * timeout covers that wait.
 			 */
 			if (s->rs == PX_RS_BODY && s->res_fwd && !(c->flags & PX_CF_WR_READY) &&
-			    s->sc->conn.buf.area && !px_buf_room(&s->sc->conn.buf))
+			    s->req_fwd <= s->req_sent)
 				s->exp_srv = 0;
 		} else if (s->scs == PX_SC_CONNECTING) {
 			s->exp_conn = px_tick_add(s->t_connect, be->to.connect);

@@ -23,8 +23,6 @@ enum px_sess_state {
 
 /* Session flags. */
 #define PX_SF_KEEPALIVE   0x0001  /* idle between two requests (not the first) */
-#define PX_SF_CLOSING     0x0002  /* being torn down */
-#define PX_SF_LOGGED      0x0004  /* the connection log line was emitted */
 #define PX_SF_POLLED      0x0008  /* the client socket is watched by epoll */
 
 /* One client connection. Kept small: a connection on which nothing has
