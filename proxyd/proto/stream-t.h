@@ -122,6 +122,9 @@ struct px_stream {
 	uint64_t bytes_in;             /* bytes received from the client */
 	uint64_t bytes_out;            /* bytes sent to the client */
 	uint32_t srv_queue_pos;        /* queue sizes seen when queued (%sq/%bq) */
+	uint32_t lb_hash;              /* balance uri/hdr key, when lb_has_hash */
+	uint8_t lb_has_hash;
+	struct px_server *persist;     /* server named by the persistence cookie */
 	uint32_t be_queue_pos;
 
 	/* The request line as received, for %r; its storage follows the
