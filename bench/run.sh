@@ -4,7 +4,9 @@
 #
 #   bench/run.sh [SCENARIO...] [--runs N] [--duration S] [options]
 #
-# Scenarios: ka100 ka16k newconn newconn-always idle idle-ka (default: all).
+# Scenarios: ka100 ka16k newconn newconn-always rules idle idle-ka (default:
+# all). "rules" measures bench/cfg/rules.cfg (50 ACLs, 30 header rewrites)
+# and, as "rules-base", the same requests through default.cfg.
 # It installs haproxy and wrk when missing (as root), builds proxyd with
 # "make build", builds bench/idleconn and bench/acceptcount.so into
 # bench/build/, then, for each scenario, alternates proxyd and haproxy runs
@@ -25,7 +27,7 @@ set -u -o pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
-ALL_SCENARIOS="ka100 ka16k newconn newconn-always idle idle-ka"
+ALL_SCENARIOS="ka100 ka16k newconn newconn-always rules idle idle-ka"
 
 RUNS=5
 DURATION=10
@@ -88,6 +90,12 @@ FAKESRV=$BUILD_DIR/fakesrv
 IDLECONN=$BUILD_DIR/idleconn
 ACCEPTCOUNT=$BUILD_DIR/acceptcount.so
 HAPROXY=${HAPROXY:-/usr/sbin/haproxy}
+
+# The request of the rules scenarios (RULES_TARGET, RULES_HEADERS,
+# RULES_ORIGIN_ARGS).
+# shellcheck source=bench/rules-req.sh
+. "$BENCH_DIR/rules-req.sh"
+read_rules_req "$BENCH_DIR/cfg/rules.req" || die "no request target in bench/cfg/rules.req"
 
 # --- set-up, in the caller's namespace ---------------------------------------
 
@@ -274,14 +282,16 @@ origin_accepts() {
 ORIGIN_PID=
 ORIGIN_COUNTER=
 
-# Starts the origin on CPU 1, answering every request with BODY_SIZE bytes.
+# Starts the origin on CPU 1, answering every request with BODY_SIZE bytes
+# (and the fakesrv options that follow, if any).
 start_origin() {
 	local size=$1 log=$2
 
+	shift 2
 	ORIGIN_COUNTER=$OUT/origin-accepts.$size
 	rm -f "$ORIGIN_COUNTER"
 	taskset -c 1 env BENCH_ACCEPT_COUNTER="$ORIGIN_COUNTER" LD_PRELOAD="$ACCEPTCOUNT" \
-		"$FAKESRV" -l "127.0.0.1:$ORIGIN_PORT" -q --body-size "$size" >"$log" 2>&1 &
+		"$FAKESRV" -l "127.0.0.1:$ORIGIN_PORT" -q --body-size "$size" "$@" >"$log" 2>&1 &
 	ORIGIN_PID=$!
 	STARTED+=("$ORIGIN_PID")
 	wait_port "$ORIGIN_PORT" "$ORIGIN_PID" || { cat "$log" >&2; die "the origin did not start"; }
@@ -364,10 +374,16 @@ run_load() {
 	local scen=$1 proxy=$2 run=$3 cfg=$4 dir=$5 attempt=$6
 	local base=$dir/$proxy-$run url=http://127.0.0.1:$PROXY_PORT/ hdr=()
 	local t0 t1 p0 p1 o0 o1 c0 c1 d0 d1 req rps p99 errs non2xx threads
-	local ticks cpu_us client_cpr origin_cpr c0busy c1pct c0other c0t c1t d0t d1t
+	local ticks cpu_us client_cpr origin_cpr c0busy c1pct c0other c0t c1t d0t d1t h
 
 	((attempt > 1)) && base=$base-try$attempt
 	[[ $scen == newconn* ]] && hdr=(-H "Connection: close")
+	if [[ $scen == rules* ]]; then
+		url=http://127.0.0.1:$PROXY_PORT$RULES_TARGET
+		for h in "${RULES_HEADERS[@]}"; do
+			hdr+=(-H "$h")
+		done
+	fi
 	start_proxy "$proxy" "$cfg" "$base.log" || return 1
 	wait_quiet "$scen run $run ($proxy)"
 	taskset -c 1 timeout $((WARMUP + 20)) wrk -t1 -c"$CONNS" -d"${WARMUP}s" "${hdr[@]}" "$url" \
@@ -511,6 +527,7 @@ run_scenario() {
 	ka16k) body=16k ;;
 	newconn-always) cfg=$BENCH_DIR/cfg/reuse-always.cfg ;;
 	esac
+	[[ $scen == rules ]] && { run_rules_scenario; return; }
 	mkdir -p "$dir"
 	echo "== $scen ($(basename "$cfg"), ${body}-byte responses, load average $(cut -d' ' -f1-3 /proc/loadavg))"
 	start_origin "$body" "$dir/origin.log"
@@ -528,6 +545,60 @@ run_scenario() {
 				done
 				((rc == 0)) ;;
 			esac || check "$scen run $run: $proxy: run failed"
+		done
+	done
+	stop_origin
+}
+
+# The rules scenario. First bench/rules-check.sh checks, on both proxies,
+# that the bench request makes each ACL of rules.cfg take its noted value
+# and that the origin and the client receive what rules.expect says (a
+# failure is a check that did not hold, and the figures are still
+# measured). Then, per run, four measurements on the same origin: proxyd
+# and haproxy on rules.cfg ("rules"), and on default.cfg with the same
+# requests ("rules-base"); the order flips on every other run. When proxyd
+# rejects rules.cfg, it is measured on rules-base only.
+run_rules_scenario() {
+	local dir=$OUT/rules run order item proxy label cfg attempt rc skip_proxyd=0 check_proxies=(haproxy)
+
+	mkdir -p "$dir" "$OUT/rules-base"
+	echo "== rules (rules.cfg; rules-base: default.cfg; both with the request of cfg/rules.req," \
+		"100-byte responses, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+	if BENCH_PROXY_PORT=$PROXY_PORT BENCH_ORIGIN_PORT=$ORIGIN_PORT timeout 20 \
+		"$PROXYD" -c -f "$BENCH_DIR/cfg/rules.cfg" >"$dir/proxyd-check.txt" 2>&1; then
+		check_proxies+=(proxyd)
+	else
+		skip_proxyd=1
+		check "rules: proxyd -c rejects cfg/rules.cfg, so proxyd is measured on rules-base only:" \
+			"$(grep -v '^$' "$dir/proxyd-check.txt" | head -3 | tr '\n' ' ')" \
+			"($(grep -c . "$dir/proxyd-check.txt") line(s) in $dir/proxyd-check.txt)"
+	fi
+	RULES_CHECK_DIR=$dir/check RULES_CHECK_PROXY_PORT=$PROXY_PORT RULES_CHECK_ORIGIN_PORT=$ORIGIN_PORT \
+		PROXYD=$PROXYD FAKESRV=$FAKESRV HAPROXY=$HAPROXY \
+		timeout 300 bash "$BENCH_DIR/rules-check.sh" "${check_proxies[@]}" >"$dir/rules-check.txt" 2>&1
+	rc=$?
+	sed 's/^/  /' "$dir/rules-check.txt"
+	if ((rc == 0)); then
+		echo "bench/rules-check.sh ${check_proxies[*]}: every check held" >"$OUT/rules-check.summary"
+	else
+		grep '^FAIL' "$dir/rules-check.txt" >"$OUT/rules-check.summary"
+		check "rules: bench/rules-check.sh ${check_proxies[*]} exit status $rc:" \
+			"$(grep -c '^FAIL' "$dir/rules-check.txt") check(s) did not hold ($dir/rules-check.txt)"
+	fi
+	start_origin 100 "$dir/origin.log" "${RULES_ORIGIN_ARGS[@]}"
+	for ((run = 1; run <= RUNS; run++)); do
+		order="proxyd:rules haproxy:rules proxyd:rules-base haproxy:rules-base"
+		((run % 2 == 0)) && order="haproxy:rules-base proxyd:rules-base haproxy:rules proxyd:rules"
+		for item in $order; do
+			proxy=${item%%:*} label=${item#*:}
+			((skip_proxyd)) && [[ $item == proxyd:rules ]] && continue
+			cfg=$BENCH_DIR/cfg/default.cfg
+			[[ $label == rules ]] && cfg=$BENCH_DIR/cfg/rules.cfg
+			attempt=1
+			while run_load "$label" "$proxy" "$run" "$cfg" "$OUT/$label" "$attempt"; rc=$?; ((rc == 3)); do
+				attempt=$((attempt + 1))
+			done
+			((rc == 0)) || check "$label run $run: $proxy: run failed"
 		done
 	done
 	stop_origin
@@ -568,12 +639,35 @@ short() {
 	((n < RUNS)) && echo " (n=$n)"
 }
 
+# The scenarios as the table shows them: "rules" is two rows of figures,
+# rules and rules-base.
+table_rows() {
+	local scen
+
+	for scen in "${SCENARIOS[@]}"; do
+		if [[ $scen == rules ]]; then
+			echo rules rules-base
+		else
+			echo "$scen"
+		fi
+	done
+}
+
+# Ratio of the medians of the CPU time per request, rules / rules-base,
+# for PROXY.
+rules_cost() {
+	local c
+
+	c=$(col cpu_us_per_req)
+	ratio "$(median rules "$1" "$c")" "$(median rules-base "$1" "$c")"
+}
+
 summary_table() {
 	local scen name column format a b
 
 	echo "| scenario | metric (median of $RUNS runs) | proxyd | haproxy | proxyd/haproxy |"
 	echo "|---|---|---:|---:|---:|"
-	for scen in "${SCENARIOS[@]}"; do
+	for scen in $(table_rows); do
 		if [[ $scen == idle* ]]; then
 			set -- "KiB per connection:kib_per_conn:%.2f" "RSS before, KiB:rss_before_kib:%d" \
 				"RSS after, KiB:rss_after_kib:%d" "descriptors added:fds_added:%d" \
@@ -592,13 +686,29 @@ summary_table() {
 			echo "| $scen | $name | $(fmt "$format" "$a")$(short "$scen" proxyd) |" \
 				"$(fmt "$format" "$b")$(short "$scen" haproxy) | $(ratio "$a" "$b") |"
 		done
+		[[ $scen == rules-base ]] &&
+			echo "| rules | CPU us per request, rules / rules-base (same proxy) | $(rules_cost proxyd) |" \
+				"$(rules_cost haproxy) | - |"
 	done
+	return 0
+}
+
+# The rules scenario's two targets, met or not.
+rules_targets() {
+	local c a b
+
+	c=$(col cpu_us_per_req)
+	a=$(ratio "$(median rules proxyd "$c")" "$(median rules haproxy "$c")")
+	b=$(rules_cost proxyd)
+	printf 'Rules targets: proxyd/haproxy on rules %s (target <= 0.75: %s); proxyd rules/rules-base %s (target <= 2: %s)\n' \
+		"$a" "$(awk -v v="$a" 'BEGIN { print (v == "-") ? "no figure" : (v <= 0.75) ? "met" : "not met" }')" \
+		"$b" "$(awk -v v="$b" 'BEGIN { print (v == "-") ? "no figure" : (v <= 2) ? "met" : "not met" }')"
 }
 
 per_run_values() {
 	local scen proxy column
 
-	for scen in "${SCENARIOS[@]}"; do
+	for scen in $(table_rows); do
 		column=cpu_us_per_req
 		[[ $scen == idle* ]] && column=kib_per_conn
 		for proxy in proxyd haproxy; do
@@ -630,6 +740,13 @@ done
 	echo
 	summary_table
 	echo
+	if [[ " ${SCENARIOS[*]} " == *" rules "* ]]; then
+		rules_targets
+		echo
+		echo "Rules case: bench/cfg/rules.cfg (50 ACLs, 30 header rewrites; rules-base: default.cfg)," \
+			"request bench/cfg/rules.req; $(head -1 "$OUT/rules-check.summary" 2>/dev/null)"
+		echo
+	fi
 	echo "Per run:"
 	echo
 	per_run_values
@@ -651,6 +768,7 @@ done
 cp "$OUT/LAST.md" "$BENCH_DIR/results/LAST.md"
 echo
 sed -n '/^| scenario/,/^$/p' "$OUT/LAST.md"
+grep '^Rules targets' "$OUT/LAST.md"
 if [[ -s $CHECKS ]]; then
 	echo "bench: $(wc -l <"$CHECKS") check(s) did not hold; see bench/results/LAST.md"
 	exit 1
