@@ -49,7 +49,7 @@ PKG_CMOCKA := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 PROXYD_SRC  := $(sort $(wildcard proxyd/*.c proxyd/*/*.c))
 PROXYD_OBJ  := $(PROXYD_SRC:%.c=$(BUILD)/%.o)
 PROXYD_LIB  := $(filter-out $(BUILD)/proxyd/main.o,$(PROXYD_OBJ))
-PROXYD_LIBS := -lm
+PROXYD_LIBS := $(PKG_PCRE2) -lm
 
 $(BUILD)/proxyd/%.o: proxyd/%.c
 	@mkdir -p $(dir $@)

@@ -13,6 +13,7 @@ struct px_proxy;
 struct px_gen;
 struct px_stream;
 struct px_srvconn;
+struct px_var;
 
 /* Session states. */
 enum px_sess_state {
@@ -37,6 +38,7 @@ struct px_sess {
 	struct px_gen *gen;            /* generation the session runs on */
 	struct px_stream *strm;        /* current exchange, or NULL */
 	struct px_srvconn *own;        /* server connection kept for it */
+	struct px_var *vars;           /* sess-scoped variables */
 	union px_inaddr src;           /* client address */
 	struct timeval accept_tv;      /* wall clock at accept */
 	uint64_t accept_ms;            /* loop clock at accept */

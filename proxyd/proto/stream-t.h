@@ -13,6 +13,7 @@ struct px_proxy;
 struct px_server;
 struct px_srvconn;
 struct px_errmsg;
+struct px_var;
 
 /* Request side: how far the request was received. */
 enum px_rq_state {
@@ -125,6 +126,11 @@ struct px_stream {
 	uint32_t lb_hash;              /* balance uri/hdr key, when lb_has_hash */
 	uint8_t lb_has_hash;
 	struct px_server *persist;     /* server named by the persistence cookie */
+	struct px_var *vars;           /* txn, req and res variables */
+	char *caps;                    /* captured values (fe->cap_size bytes) */
+	uint8_t log_level;             /* set-log-level, 0 = the logger's */
+	uint32_t srv_timeout;          /* set-timeout server, 0 = the backend's */
+	uint32_t tun_timeout;          /* set-timeout tunnel */
 	uint32_t be_queue_pos;
 
 	/* The request line as received, for %r; its storage follows the

@@ -18,6 +18,7 @@
 #include "proto/sess-t.h"
 #include "proto/stream-t.h"
 #include "rules/fmt.h"
+#include "rules/sample.h"
 
 enum lf_var {
 	LFV_CI = 0, LFV_CP, LFV_FI, LFV_FP, LFV_BI, LFV_BP, LFV_SI, LFV_SP,
@@ -53,6 +54,7 @@ enum lf_node_type {
 	LFN_TEXT = 0,   /* literal bytes */
 	LFN_SEP,        /* one or more blanks */
 	LFN_VAR,        /* a variable */
+	LFN_EXPR,       /* a sample expression: %[...] */
 };
 
 #define LF_Q  0x01      /* +Q: quote strings */
@@ -65,10 +67,15 @@ struct lf_node {
 	uint8_t flags;
 	uint16_t len;
 	const char *text;
+	struct px_expr *expr;
 };
 
 struct px_logfmt {
 	int n;
+	uint8_t mode;            /* PX_FMT_LOG or PX_FMT_VALUE */
+	uint8_t is_const;        /* only text: <text> holds the result */
+	uint32_t text_len;
+	char *text;
 	struct lf_node nodes[];
 };
 
@@ -84,23 +91,30 @@ static int find_var(const char *name, size_t len)
 	return -1;
 }
 
-/* Compiles <fmt>. Returns the compiled form (owned by <gen>), or NULL with
- * a message in <err>.
+/* Compiles <fmt>. In PX_FMT_LOG mode runs of blanks are separators; in
+ * PX_FMT_VALUE mode (header values, redirects) every byte is literal.
+ * Sample expressions are checked for the phases in <use>. Returns the
+ * compiled form (owned by the generation), or NULL with a message in <err>.
  */
-struct px_logfmt *px_logfmt_compile(struct px_gen *gen, const char *fmt, char **err)
+struct px_logfmt *px_fmt_compile(struct px_cfg_ctx *ctx, const char *fmt, int mode,
+                                 unsigned use, char **err)
 {
+	struct px_gen *gen = ctx->gen;
 	size_t flen = strlen(fmt), cap = flen + 2;
 	struct px_logfmt *lf = px_gen_alloc(gen, sizeof(*lf) + cap * sizeof(struct lf_node));
-	const char *p = fmt;
+	const char *p;
 
-	if (!lf) {
+	fmt = px_gen_strdup(gen, fmt);
+	if (!lf || !fmt) {
 		px_strfmt(err, "out of memory");
 		return NULL;
 	}
+	p = fmt;
+	lf->mode = (uint8_t)mode;
 	while (*p) {
 		struct lf_node *n = &lf->nodes[lf->n];
 
-		if (*p == ' ') {
+		if (*p == ' ' && mode == PX_FMT_LOG) {
 			while (*p == ' ')
 				p++;
 			n->type = LFN_SEP;
@@ -149,9 +163,30 @@ struct px_logfmt *px_logfmt_compile(struct px_gen *gen, const char *fmt, char **
 				p = end + 1;
 			}
 			if (*p == '[') {
-				px_strfmt(err, "sample expressions ('%%[...]') are not available "
-				          "in log formats yet");
-				return NULL;
+				const char *end = p + 1;
+				char q = 0;
+
+				/* The closing ']' outside of quoted arguments. */
+				for (; *end && (q || *end != ']'); end++) {
+					if (q && *end == q)
+						q = 0;
+					else if (!q && (*end == '"' || *end == '\''))
+						q = *end;
+					else if (*end == '\\' && end[1])
+						end++;
+				}
+				if (*end != ']') {
+					px_strfmt(err, "missing ']' after '%%%s'", p);
+					return NULL;
+				}
+				n->expr = px_expr_parse(p + 1, end - p - 1, use, ctx, err);
+				if (!n->expr)
+					return NULL;
+				n->type = LFN_EXPR;
+				n->flags = flags;
+				lf->n++;
+				p = end + 1;
+				continue;
 			}
 			name = p;
 			while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
@@ -172,12 +207,46 @@ struct px_logfmt *px_logfmt_compile(struct px_gen *gen, const char *fmt, char **
 		}
 		n->type = LFN_TEXT;
 		n->text = p;
-		while (*p && *p != '%' && *p != ' ')
+		while (*p && *p != '%' && (*p != ' ' || mode != PX_FMT_LOG))
 			p++;
 		n->len = p - n->text;
 		lf->n++;
 	}
+	/* Constant values are rendered once, here. */
+	{
+		int i;
+		size_t tl = 0;
+
+		for (i = 0; i < lf->n && lf->nodes[i].type == LFN_TEXT; i++)
+			tl += lf->nodes[i].len;
+		if (i == lf->n && mode == PX_FMT_VALUE) {
+			lf->text = px_gen_alloc(gen, tl + 1);
+			if (!lf->text) {
+				px_strfmt(err, "out of memory");
+				return NULL;
+			}
+			for (i = 0; i < lf->n; i++) {
+				memcpy(lf->text + lf->text_len, lf->nodes[i].text, lf->nodes[i].len);
+				lf->text_len += lf->nodes[i].len;
+			}
+			lf->is_const = 1;
+		}
+	}
 	return lf;
+}
+
+struct px_logfmt *px_logfmt_compile(struct px_cfg_ctx *ctx, const char *fmt, char **err)
+{
+	return px_fmt_compile(ctx, fmt, PX_FMT_LOG, PX_USE_LOG, err);
+}
+
+int px_fmt_const(const struct px_logfmt *lf, const char **p, uint32_t *len)
+{
+	if (!lf->is_const)
+		return 0;
+	*p = lf->text;
+	*len = lf->text_len;
+	return 1;
 }
 
 /* --- rendering --------------------------------------------------------- */
@@ -350,6 +419,89 @@ static void put_rline_part(struct out *o, const struct px_stream *s, int part, u
 	put_str(o, start, end - start, flags);
 }
 
+/* Captured header values: "{v1|v2}" (%hr, %hs) or "v1 v2" (%hrl, %hsl),
+ * with the characters that would confuse a parser of the line encoded
+ * as #XX. Nothing at all when the frontend captures nothing.
+ */
+static void put_caps(struct out *o, const struct px_stream *s, const struct px_capture *c,
+                     uint32_t nc, int braces, uint8_t flags)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	uint32_t i, k;
+
+	if (!nc)
+		return;
+	if (flags & LF_Q)
+		put_c(o, '"');
+	if (braces)
+		put_c(o, '{');
+	for (i = 0; i < nc; i++) {
+		const unsigned char *v = s && s->caps ? (const unsigned char *)s->caps + c[i].off : NULL;
+		uint32_t len = v ? (v[0] | (uint32_t)v[1] << 8) : 0xffff;
+
+		if (i)
+			put_c(o, braces ? '|' : ' ');
+		if (len == 0xffff) {
+			if (!braces)
+				put_c(o, '-');
+			continue;
+		}
+		for (k = 0; k < len; k++) {
+			unsigned char ch = v[2 + k];
+
+			if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '#' ||
+			    (braces && (ch == '{' || ch == '|' || ch == '}')) || (!braces && ch == ' ')) {
+				put_c(o, '#');
+				put_c(o, hex[ch >> 4]);
+				put_c(o, hex[ch & 15]);
+			} else {
+				put_c(o, (char)ch);
+			}
+		}
+	}
+	if (braces)
+		put_c(o, '}');
+	if (flags & LF_Q)
+		put_c(o, '"');
+}
+
+/* A sample: raw bytes (control characters encoded in logs), "-" for no
+ * value in logs, nothing in header values.
+ */
+static void put_expr(struct out *o, const struct lf_node *n, struct px_smp_ctx *ctx, int log)
+{
+	struct px_smp smp;
+	uint32_t i;
+
+	if (!px_expr_eval(n->expr, ctx, &smp) || !px_smp_cast(&smp, PX_SMP_STR)) {
+		if (n->flags & LF_Q)
+			put(o, "\"\"", 2);
+		else if (log)
+			put_c(o, '-');
+		return;
+	}
+	if (n->flags & LF_Q)
+		put_c(o, '"');
+	for (i = 0; i < smp.u.str.len; i++) {
+		unsigned char c = (unsigned char)smp.u.str.p[i];
+
+		if ((n->flags & LF_E) && (c == '"' || c == '\\')) {
+			put_c(o, '\\');
+			put_c(o, (char)c);
+		} else if (log && (c < 0x20 || c == 0x7f)) {
+			static const char hex[] = "0123456789ABCDEF";
+
+			put_c(o, '#');
+			put_c(o, hex[c >> 4]);
+			put_c(o, hex[c & 15]);
+		} else {
+			put_c(o, (char)c);
+		}
+	}
+	if (n->flags & LF_Q)
+		put_c(o, '"');
+}
+
 static void render_var(struct out *o, const struct lf_node *n,
                        const struct px_sess *sess, const struct px_stream *s,
                        int64_t end)
@@ -504,10 +656,12 @@ static void render_var(struct out *o, const struct lf_node *n,
 		put_num(o, s ? s->be_queue_pos : 0, n->flags);
 		break;
 	case LFV_HR:
-	case LFV_HS:
 	case LFV_HRL:
+		put_caps(o, s, fe->req_caps, fe->nreq_caps, n->var == LFV_HR, n->flags);
+		break;
+	case LFV_HS:
 	case LFV_HSL:
-		/* No header captures: prints nothing, like HAProxy. */
+		put_caps(o, s, fe->res_caps, fe->nres_caps, n->var == LFV_HS, n->flags);
 		break;
 	case LFV_R:
 		if (s && s->rline_len)
@@ -562,8 +716,26 @@ size_t px_logfmt_render(const struct px_logfmt *lf, const struct px_sess *sess,
                         const struct px_stream *s, uint64_t now, char *out,
                         size_t size)
 {
+	struct px_smp_ctx ctx = {
+		.sess = (struct px_sess *)sess, .s = (struct px_stream *)s,
+		.phase = PX_USE_LOG,
+	};
+
+	return px_fmt_render(lf, &ctx, now, out, size);
+}
+
+size_t px_fmt_render(const struct px_logfmt *lf, struct px_smp_ctx *ctx, uint64_t now,
+                     char *out, size_t size)
+{
 	struct out o = { .p = out, .len = 0, .size = size };
+	const struct px_sess *sess = ctx->sess;
+	const struct px_stream *s = ctx->s;
 	int i, last_sep = 1;
+
+	if (lf->is_const) {
+		put(&o, lf->text, lf->text_len);
+		return o.len;
+	}
 
 	for (i = 0; i < lf->n; i++) {
 		const struct lf_node *n = &lf->nodes[i];
@@ -580,6 +752,9 @@ size_t px_logfmt_render(const struct px_logfmt *lf, const struct px_sess *sess,
 			continue;
 		case LFN_VAR:
 			render_var(&o, n, sess, s, (int64_t)now);
+			break;
+		case LFN_EXPR:
+			put_expr(&o, n, ctx, lf->mode == PX_FMT_LOG);
 			break;
 		}
 		if (o.len != before)
