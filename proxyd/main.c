@@ -14,6 +14,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "backend/check.h"
 #include "backend/srvconn.h"
 #include "cfg/cfg.h"
 #include "core/buf.h"
@@ -226,6 +227,7 @@ static void reload(void)
 	raise_fd_limit(gen->global.maxconn);
 	px_listeners_commit(&loop, gen);
 	apply_global(gen);
+	px_check_start(&loop, gen);
 	px_gen_publish(gen);
 	px_notice("configuration reloaded (generation %u)", gen->id);
 }
@@ -425,7 +427,7 @@ int main(int argc, char **argv)
 
 	if (px_buf_setup(gen->global.bufsize, gen->global.maxrewrite) < 0 ||
 	    px_stream_setup(gen->global.maxhdr - 1, gen->global.logurilen) < 0 ||
-	    px_http_setup(gen->global.bufsize) < 0) {
+	    px_http_setup(gen->global.bufsize, gen->global.maxhdr) < 0) {
 		px_alert("out of memory");
 		return 1;
 	}
@@ -468,6 +470,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	px_listeners_commit(&loop, gen);
+	px_check_start(&loop, gen);
 	px_gen_publish(gen);
 	px_timer_init(&housekeeping, housekeeping_fn);
 	px_timer_set(&loop, &housekeeping, loop.now_ms + 1000);

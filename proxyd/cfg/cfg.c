@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cfg/cfg.h"
-#include "cfg/proxy.h"
 #include "cfg/global.h"
+#include "cfg/proxy.h"
 #include "core/util.h"
+#include "rules/rules.h"
+#include "rules/sample.h"
 
 struct px_gen *px_gen_cur;
 static struct px_cfg_kw_list *kw_lists;
@@ -461,6 +463,9 @@ struct px_gen *px_cfg_load(char **files, int nfiles, int check_only,
 		px_global_finalize(&ctx);
 	if (!ctx.nerr)
 		px_proxy_finalize(&ctx);
+	if (!ctx.nerr)
+		ctx.nerr += px_rules_finalize(&ctx);
+	px_smp_reset();
 	if (ctx.nerr) {
 		px_gen_unref(gen);
 		return NULL;

@@ -6,6 +6,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "backend/check.h"
+#include "backend/server.h"
 #include "cfg/cfg.h"
 #include "cfg/global.h"
 #include "cfg/proxy.h"
@@ -53,6 +55,9 @@ static struct px_proxy *proxy_new(struct px_cfg_ctx *ctx, const char *id,
 	px->srv = NULL;
 	px->nsrv = 0;
 	px->logfmt = NULL;
+	px->rules = NULL;
+	px->req_caps = px->res_caps = NULL;
+	px->nreq_caps = px->nres_caps = px->cap_size = 0;
 	px->feconn = px->beconn = 0;
 	px->cum_feconn = px->cum_req = px->cum_beconn = 0;
 	px->nqueued = 0;
@@ -240,6 +245,7 @@ static const struct {
 	{ "tunnel", offsetof(struct px_timeouts, tunnel), PX_CAP_BE },
 	{ "client-fin", offsetof(struct px_timeouts, client_fin), PX_CAP_FE },
 	{ "server-fin", offsetof(struct px_timeouts, server_fin), PX_CAP_BE },
+	{ "check", offsetof(struct px_timeouts, check), PX_CAP_BE },
 };
 
 static int kw_timeout(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
@@ -251,7 +257,7 @@ static int kw_timeout(char **args, int nargs, struct px_cfg_ctx *ctx, char **err
 	if (nargs < 2) {
 		px_strfmt(err, "expects a timeout name (client, server, connect, "
 		          "http-request, http-keep-alive, queue, tunnel, client-fin, "
-		          "server-fin) and a value");
+		          "server-fin, check) and a value");
 		return -1;
 	}
 	for (i = 0; i < PX_ARRAY_SIZE(timeouts); i++) {
@@ -439,6 +445,8 @@ static const struct {
 	{ "http-ignore-probes", PX_OPT_IGN_PROBES, PX_CAP_FE, NULL },
 	{ "dontlognull", PX_OPT_DONTLOGNULL, PX_CAP_FE, NULL },
 	{ "redispatch", 0, PX_CAP_BE, opt_redispatch },
+	{ "httpchk", 0, PX_CAP_BE, px_check_opt_httpchk },
+	{ "allbackups", PX_OPT_ALLBACKUPS, PX_CAP_BE, NULL },
 };
 
 static int kw_option(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
@@ -564,7 +572,7 @@ static void finalize_proxy(struct px_cfg_ctx *ctx, struct px_proxy *px)
 			px->log_at_accept = 1;
 		} else if (px->nloggers) {
 			fmt = px->options & PX_OPT_HTTPLOG ? HTTPLOG_FMT : TCPLOG_FMT;
-			px->logfmt = px_logfmt_compile(ctx->gen, fmt, &err);
+			px->logfmt = px_logfmt_compile(ctx, fmt, &err);
 			if (!px->logfmt) {
 				px_cfg_error(ctx, "%s '%s': log format: %s", px->kind, px->id, err);
 				free(err);
@@ -580,6 +588,7 @@ static void finalize_proxy(struct px_cfg_ctx *ctx, struct px_proxy *px)
 			            "'timeout connect' and 'timeout server'" :
 			            !px->to.connect ? "'timeout connect'" : "'timeout server'",
 			            px->kind, px->id);
+		px_server_finalize(ctx, px);
 	}
 }
 

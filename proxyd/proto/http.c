@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "backend/lb.h"
 #include "backend/server-t.h"
 #include "backend/srvconn.h"
 #include "cfg/proxy.h"
@@ -19,19 +20,24 @@
 #include "proto/conn.h"
 #include "proto/errors.h"
 #include "proto/h1.h"
+#include "proto/hmsg.h"
 #include "proto/http.h"
 #include "proto/sess.h"
 #include "proto/stream.h"
+#include "rules/rules.h"
+#include "rules/sample.h"
 
 /* Header blocks are rebuilt here before being put back in the buffer. */
 static __thread char *scratch;
 static __thread uint32_t scratch_size;
 
-int px_http_setup(uint32_t bufsize)
+int px_http_setup(uint32_t bufsize, uint32_t maxhdr)
 {
 	char *p = realloc(scratch, bufsize);
 
 	if (!p)
+		return -1;
+	if (px_hmsg_setup(maxhdr, bufsize) < 0 || px_trash_setup(bufsize) < 0)
 		return -1;
 	scratch = p;
 	scratch_size = bufsize;
@@ -58,14 +64,6 @@ static void w_put(struct wbuf *w, const char *s, size_t n)
 static void w_str(struct wbuf *w, const char *s)
 {
 	w_put(w, s, strlen(s));
-}
-
-static void w_hdr(struct wbuf *w, const char *base, const struct px_h1_hdr *h)
-{
-	w_put(w, base + h->n, h->nl);
-	w_put(w, ": ", 2);
-	w_put(w, base + h->v, h->vl);
-	w_put(w, "\r\n", 2);
 }
 
 static inline int hdr_is(const char *base, const struct px_h1_hdr *h, const char *name,
@@ -104,11 +102,9 @@ static inline int name_is(const char *a, const char *lc, size_t n)
 /* Classifies a header name with one comparison at most (by length
  * first), instead of comparing it with every name of interest.
  */
-static enum hdr_kind hdr_kind(const char *base, const struct px_h1_hdr *h)
+static enum hdr_kind name_kind(const char *n, uint32_t nl)
 {
-	const char *n = base + h->n;
-
-	switch (h->nl) {
+	switch (nl) {
 	case 4:
 		return name_is(n, "host", 4) ? HK_HOST : HK_OTHER;
 	case 7:
@@ -125,6 +121,11 @@ static enum hdr_kind hdr_kind(const char *base, const struct px_h1_hdr *h)
 		return name_is(n, "transfer-encoding", 17) ? HK_TRANSFER_ENCODING : HK_OTHER;
 	}
 	return HK_OTHER;
+}
+
+static inline enum hdr_kind hdr_kind(const char *base, const struct px_h1_hdr *h)
+{
+	return name_kind(base + h->n, h->nl);
 }
 
 /* Replaces the <old_len> bytes at the head of <b> with <new_len> bytes
@@ -154,14 +155,13 @@ static int replace_head(struct px_buf *b, uint32_t old_len, const char *src,
 	return 0;
 }
 
-/* Tells whether header <h> of message <m> must not be forwarded: a
+/* Tells whether field <f> of head <hm> must not be forwarded: a
  * hop-by-hop header, or one that a Connection header line names (all
- * Connection lines together form one list). <has_conn> says whether <m>
+ * Connection lines together form one list). <has_conn> says whether <hm>
  * has any Connection line.
  */
-static int hop_by_hop(const char *base, const struct px_h1_msg *m,
-                      const struct px_h1_hdr *h, enum hdr_kind kind, int has_conn,
-                      int keep_upgrade)
+static int hop_by_hop(const struct px_hmsg *hm, const struct px_hfield *f,
+                      enum hdr_kind kind, int has_conn, int keep_upgrade)
 {
 	char name[64];
 	uint32_t i;
@@ -175,20 +175,45 @@ static int hop_by_hop(const char *base, const struct px_h1_msg *m,
 	 * Content-Length or Transfer-Encoding after framing the body with it
 	 * would let the body pass as the next request (smuggling).
 	 */
-	if (kind != HK_OTHER || !has_conn || h->nl >= sizeof(name))
+	if (kind != HK_OTHER || !has_conn || f->nl >= sizeof(name))
 		return 0;
-	memcpy(name, base + h->n, h->nl);
-	name[h->nl] = 0;
+	memcpy(name, f->n, f->nl);
+	name[f->nl] = 0;
 	if (!strcasecmp(name, "te"))
 		return 0;
-	for (i = 0; i < m->nhdr; i++) {
-		const struct px_h1_hdr *c = &m->hdr[i];
+	for (i = 0; i < hm->nhdr; i++) {
+		const struct px_hfield *c = &hm->hdr[i];
 
-		if (hdr_kind(base, c) == HK_CONNECTION &&
-		    px_h1_token_in_list(base + c->v, c->vl, name))
+		if (c->nl && name_kind(c->n, c->nl) == HK_CONNECTION &&
+		    px_h1_token_in_list(c->v, c->vl, name))
 			return 1;
 	}
 	return 0;
+}
+
+/* Writes the start line of <hm>: as received unless a rule changed it. */
+static void w_start_line(struct wbuf *w, const struct px_hmsg *hm)
+{
+	if (!(hm->flags & PX_HM_SL_CHANGED)) {
+		w_put(w, hm->line, hm->line_len);
+	} else {
+		w_put(w, hm->sl[0], hm->sll[0]);
+		w_put(w, " ", 1);
+		w_put(w, hm->sl[1], hm->sll[1]);
+		if (hm->is_req || hm->sll[2]) {
+			w_put(w, " ", 1);
+			w_put(w, hm->sl[2], hm->sll[2]);
+		}
+	}
+	w_put(w, "\r\n", 2);
+}
+
+static void w_field(struct wbuf *w, const struct px_hfield *f)
+{
+	w_put(w, f->n, f->nl);
+	w_put(w, ": ", 2);
+	w_put(w, f->v, f->vl);
+	w_put(w, "\r\n", 2);
 }
 
 /* --- request head ------------------------------------------------------ */
@@ -331,11 +356,12 @@ static int req_analyze(struct px_stream *s, const char *base, uint64_t *clen)
 	return 0;
 }
 
-/* Rebuilds the request head for the server into the buffer: start line
- * as received, headers with CRLF line ends, hop-by-hop ones removed,
- * Content-Length merged, X-Forwarded-For and Connection added.
+/* Rebuilds the request head for the server into the buffer from the view
+ * the rules edited: start line, headers with CRLF line ends, hop-by-hop
+ * ones removed, Content-Length merged, X-Forwarded-For and Connection
+ * added.
  */
-static int req_build(struct px_stream *s, const char *base, uint64_t clen)
+static int req_build(struct px_stream *s, const struct px_hmsg *hm, uint64_t clen)
 {
 	struct px_h1_msg *m = &s->req;
 	struct px_proxy *fe = s->fe, *be = s->be;
@@ -354,20 +380,26 @@ static int req_build(struct px_stream *s, const char *base, uint64_t clen)
 	size_t xff_len = strlen(xff);
 	uint32_t i;
 
-	for (i = 0; i < m->nhdr; i++) {
-		if (hdr_kind(base, &m->hdr[i]) == HK_CONNECTION)
+	for (i = 0; i < hm->nhdr; i++) {
+		const struct px_hfield *f = &hm->hdr[i];
+
+		if (!f->nl)
+			continue;
+		if (name_kind(f->n, f->nl) == HK_CONNECTION)
 			has_conn = 1;
-		if (hdr_is(base, &m->hdr[i], xff, xff_len))
+		if (f->nl == xff_len && px_strncaseeq(f->n, f->nl, xff))
 			has_xff = 1;
 	}
 
-	w_put(&w, base + m->sol, m->sl_len);
-	w_put(&w, "\r\n", 2);
-	for (i = 0; i < m->nhdr; i++) {
-		const struct px_h1_hdr *h = &m->hdr[i];
-		enum hdr_kind kind = hdr_kind(base, h);
+	w_start_line(&w, hm);
+	for (i = 0; i < hm->nhdr; i++) {
+		const struct px_hfield *f = &hm->hdr[i];
+		enum hdr_kind kind;
 
-		if (hop_by_hop(base, m, h, kind, has_conn, s->flags & PX_STF_UPGRADE))
+		if (!f->nl)
+			continue;
+		kind = name_kind(f->n, f->nl);
+		if (hop_by_hop(hm, f, kind, has_conn, s->flags & PX_STF_UPGRADE))
 			continue;
 		if (kind == HK_CONTENT_LENGTH) {
 			char num[24];
@@ -375,13 +407,13 @@ static int req_build(struct px_stream *s, const char *base, uint64_t clen)
 			if (clen_done)
 				continue;
 			clen_done = 1;
-			w_put(&w, base + h->n, h->nl);
+			w_put(&w, f->n, f->nl);
 			w_put(&w, ": ", 2);
 			w_put(&w, num, px_utoa(clen, num));
 			w_put(&w, "\r\n", 2);
 			continue;
 		}
-		w_hdr(&w, base, h);
+		w_field(&w, f);
 	}
 	if ((opts & PX_OPT_FORWARDFOR) && (fwd_always || !has_xff) &&
 	    (s->sess->src.sa.sa_family == AF_INET || s->sess->src.sa.sa_family == AF_INET6)) {
@@ -406,11 +438,32 @@ static int req_build(struct px_stream *s, const char *base, uint64_t clen)
 	return 0;
 }
 
-/* Parses and analyses the request head. Returns 1 when the state moved. */
+/* The key "balance uri" or "balance hdr(NAME)" hashes, from the request
+ * as the rules left it.
+ */
+static void lb_key(struct px_stream *s, const struct px_hmsg *hm)
+{
+	const struct px_proxy *be = s->be;
+
+	if (be->lb == PX_LB_URI) {
+		if (px_lb_hash_uri(be, hm->sl[PX_SL_URI], hm->sll[PX_SL_URI], &s->lb_hash) == 0)
+			s->lb_has_hash = 1;
+	} else if (be->lb == PX_LB_HDR && be->lb_hdr) {
+		int i = px_hmsg_find(hm, be->lb_hdr, strlen(be->lb_hdr), -1);
+
+		if (i >= 0 && px_lb_hash_hdr(be, hm->hdr[i].v, hm->hdr[i].vl, &s->lb_hash) == 0)
+			s->lb_has_hash = 1;
+	}
+}
+
+/* Parses and analyses the request head, runs the rules and rebuilds it.
+ * Returns 1 when the state moved.
+ */
 static int req_head(struct px_stream *s)
 {
 	struct px_sess *sess = s->sess;
 	struct px_buf *b = &sess->cli.buf;
+	struct px_hmsg *hm;
 	const char *base;
 	uint64_t clen = 0;
 	int r, status;
@@ -443,23 +496,36 @@ static int req_head(struct px_stream *s)
 		px_stream_local(s, status, 'P', 'R');
 		return 1;
 	}
+	s->req_left = clen;
+	s->rq = s->req_body == PX_BODY_NONE ? PX_RQ_DONE : PX_RQ_BODY;
+	if (s->req.meth_len == 4 && !memcmp(base + s->req.meth, "POST", 4))
+		s->flags |= PX_STF_POST;
 
-	s->be = s->fe->defbe;
+	hm = px_hmsg_req();
+	px_hmsg_load(hm, base, &s->req);
+	r = px_rules_request(s, hm);
+	if (r != 0) {
+		if (r < 0)
+			px_stream_local(s, 500, 'P', 'R');
+		else if (s->flags & PX_STF_LOCAL_KA)
+			s->req_fwd = s->req.hdr_len;   /* consumed when the answer is sent */
+		if (s->rq != PX_RQ_DONE)
+			s->flags &= ~PX_STF_LOCAL_KA;
+		return 1;
+	}
 	if (!s->be) {
 		px_stream_local(s, 503, 'S', 'C');
 		return 1;
 	}
-	s->be->beconn++;
-	s->be->cum_beconn++;
+	if (s->be->lb == PX_LB_URI || s->be->lb == PX_LB_HDR)
+		lb_key(s, hm);
 
-	if (req_build(s, base, clen) < 0) {
+	if (req_build(s, hm, clen) < 0) {
 		px_stream_local(s, 500, 'P', 'R');
 		return 1;
 	}
-	s->req_left = clen;
 	if (s->req_body == PX_BODY_CHUNKED)
 		px_h1_chunk_init(&s->req_chunk);
-	s->rq = s->req_body == PX_BODY_NONE ? PX_RQ_DONE : PX_RQ_BODY;
 	return 1;
 }
 
@@ -501,8 +567,10 @@ static int req_body(struct px_stream *s)
 
 /* --- response head ------------------------------------------------------ */
 
-/* Decides framing and keep-alive from the response head, and rebuilds it
- * for the client. Returns 0, or -1 when the response is invalid.
+/* Decides framing and keep-alive from the response head, runs the
+ * response rules and rebuilds the head for the client. Returns 0, -1 when
+ * the response is invalid, -2 when a rewrite failed, 1 when a rule
+ * answered in its place.
  */
 static int res_analyze_build(struct px_stream *s)
 {
@@ -513,6 +581,7 @@ static int res_analyze_build(struct px_stream *s)
 	struct wbuf w = { .p = scratch, .size = scratch_size };
 	struct px_proxy *fe = s->fe, *be = s->be;
 	enum px_http_mode mode = fe->http_mode > be->http_mode ? fe->http_mode : be->http_mode;
+	struct px_hmsg *hm;
 	uint64_t clen = 0;
 	int have_clen = 0, have_te = 0, srv_close = 0, srv_ka = 0, upgrade_ok = 0, has_conn = 0;
 	int cli_keep, srv_keep, interim = m->status < 200;
@@ -591,19 +660,31 @@ static int res_analyze_build(struct px_stream *s)
 			s->flags |= PX_STF_SRV_KEEP;
 	}
 
-	w_put(&w, base + m->sol, m->sl_len);
-	w_put(&w, "\r\n", 2);
-	for (i = 0; i < m->nhdr; i++) {
-		const struct px_h1_hdr *h = &m->hdr[i];
-		enum hdr_kind kind = hdr_kind(base, h);
+	hm = px_hmsg_res();
+	px_hmsg_load(hm, base, m);
+	if (!interim && (fe->rules || be->rules || be->ck || fe->nres_caps)) {
+		int r = px_rules_response(s, px_hmsg_req(), hm);
 
-		if (hop_by_hop(base, m, h, kind, has_conn, upgrade_ok))
+		if (r)
+			return r > 0 ? 1 : -2;
+		m->status = hm->status;
+	}
+
+	w_start_line(&w, hm);
+	for (i = 0; i < hm->nhdr; i++) {
+		const struct px_hfield *f = &hm->hdr[i];
+		enum hdr_kind kind;
+
+		if (!f->nl)
+			continue;
+		kind = name_kind(f->n, f->nl);
+		if (hop_by_hop(hm, f, kind, has_conn, upgrade_ok))
 			continue;
 		if ((s->flags & PX_STF_CL_DROPPED) && kind == HK_CONTENT_LENGTH)
 			continue;
 		if ((s->flags & PX_STF_DECHUNK) && kind == HK_TRANSFER_ENCODING)
 			continue;
-		w_hdr(&w, base, h);
+		w_field(&w, f);
 	}
 	if (upgrade_ok)
 		w_str(&w, "Connection: upgrade\r\n");
@@ -641,8 +722,16 @@ static int res_head(struct px_stream *s)
 		px_stream_local(s, 502, 'P', 'H');
 		return 1;
 	}
-	if (r < 0 || res_analyze_build(s) < 0) {
+	if (r < 0) {
 		px_stream_local(s, 502, 'P', 'H');
+		return 1;
+	}
+	r = res_analyze_build(s);
+	if (r) {
+		if (r == 1)
+			s->t_res = s->sess->loop->now_ms;
+		else
+			px_stream_local(s, r == -2 ? 500 : 502, 'P', 'H');
 		return 1;
 	}
 	if (s->res.status >= 200 || s->res.status == 101) {
@@ -913,7 +1002,7 @@ static int local_send(struct px_stream *s)
 	/* Responses to bad requests are not counted, as in HAProxy, where
 	 * they come from the connection layer rather than a stream.
 	 */
-	if (s->term[1] != 'R')
+	if (s->term[1] != 'R' || (s->flags & PX_STF_BY_RULE))
 		s->bytes_out += n;
 	s->t_cli_act = s->sess->loop->now_ms;
 	return 1;
@@ -1014,7 +1103,17 @@ static void update_deadlines(struct px_stream *s)
 static void http_end(struct px_stream *s)
 {
 	struct px_sess *sess = s->sess;
-	int cli_keep = (s->flags & PX_STF_CLI_KEEP) && !(s->flags & PX_STF_LOCAL);
+	int cli_keep = ((s->flags & PX_STF_CLI_KEEP) && !(s->flags & PX_STF_LOCAL)) ||
+	               ((s->flags & PX_STF_LOCAL_KA) && s->rq == PX_RQ_DONE &&
+	                !px_sess_stopping(sess));
+
+	/* A response made by a rule: the request it answered leaves the
+	 * buffer, so that a pipelined one starts right after it.
+	 */
+	if ((s->flags & PX_STF_LOCAL_KA) && s->req_fwd) {
+		px_buf_consume(&sess->cli.buf, s->req_fwd);
+		s->req_fwd = 0;
+	}
 	int srv_keep = (s->flags & PX_STF_SRV_KEEP) && s->rq == PX_RQ_DONE && !s->req_fwd &&
 	               s->rs == PX_RS_DONE;
 
@@ -1156,4 +1255,41 @@ void px_http_process(struct px_stream *s)
 		px_stream_wake(s);
 	}
 	update_deadlines(s);
+}
+
+/* Runs the http-after-response rules on a response proxyd made (<len>
+ * bytes at <msg>, <room> bytes available there) and rewrites it in place.
+ * Returns the new length; the response is left as it was when it cannot
+ * be parsed or the result does not fit.
+ */
+uint32_t px_http_after_local(struct px_stream *s, char *msg, uint32_t len, uint32_t room)
+{
+	static __thread struct px_h1_hdr *hdrs;
+	struct px_h1_msg m;
+	struct px_hmsg *hm = px_hmsg_res();
+	struct wbuf w = { .p = scratch, .size = scratch_size };
+	uint32_t i, body;
+	int r;
+
+	if (!hdrs && !(hdrs = malloc(px_stream_maxhdr * sizeof(*hdrs))))
+		return len;
+	px_h1_msg_init(&m, 0, hdrs, px_stream_maxhdr);
+	r = px_h1_parse(&m, msg, len);
+	if (r <= 0)
+		return len;
+	px_hmsg_load(hm, msg, &m);
+	px_rules_after(s, hm);
+	if (hm->status != m.status)
+		s->status = hm->status;
+	w_start_line(&w, hm);
+	for (i = 0; i < hm->nhdr; i++)
+		if (hm->hdr[i].nl)
+			w_field(&w, &hm->hdr[i]);
+	w_put(&w, "\r\n", 2);
+	body = len - m.hdr_len;
+	if (w.overflow || w.len + body > room)
+		return len;
+	memmove(msg + w.len, msg + m.hdr_len, body);
+	memcpy(msg, w.p, w.len);
+	return w.len + body;
 }

@@ -4,7 +4,8 @@
 
 #include "proto/stream-t.h"
 
-int px_http_setup(uint32_t bufsize);
+int px_http_setup(uint32_t bufsize, uint32_t maxhdr);
+uint32_t px_http_after_local(struct px_stream *s, char *msg, uint32_t len, uint32_t room);
 void px_http_process(struct px_stream *s);
 void px_http_start(struct px_stream *s);
 

@@ -67,6 +67,10 @@ enum px_sc_state {
 #define PX_STF_DECHUNK      0x80000 /* chunked response to an HTTP/1.0 client */
 #define PX_STF_REDISPATCHED 0x100000 /* moved to another server after failures */
 #define PX_STF_LEFT_BE      0x200000 /* no longer counted in its backend */
+#define PX_STF_CK_VALID     0x400000 /* the request named a usable server by cookie */
+#define PX_STF_POST         0x800000 /* POST request (cookie postonly) */
+#define PX_STF_LOCAL_KA     0x1000000 /* proxyd's own response keeps the connection */
+#define PX_STF_BY_RULE      0x2000000 /* the local response comes from a rule */
 
 struct px_stream {
 	struct px_sess *sess;
@@ -126,6 +130,9 @@ struct px_stream {
 	uint32_t lb_hash;              /* balance uri/hdr key, when lb_has_hash */
 	uint8_t lb_has_hash;
 	struct px_server *persist;     /* server named by the persistence cookie */
+	uint32_t ck_first;             /* first-seen date of a maxlife cookie */
+	char *dyn;                     /* buffer of a response made by a rule */
+	struct px_errmsg *dyn_msg;
 	struct px_var *vars;           /* txn, req and res variables */
 	char *caps;                    /* captured values (fe->cap_size bytes) */
 	uint8_t log_level;             /* set-log-level, 0 = the logger's */

@@ -19,7 +19,10 @@
 #include "proto/sess.h"
 #include "proto/stream.h"
 #include "proto/tcp.h"
+#include "core/buf.h"
 #include "rules/fmt.h"
+#include "rules/rules.h"
+#include "rules/vars.h"
 
 uint32_t px_stream_maxhdr = 100;
 uint32_t px_stream_logurilen = 1024;
@@ -120,6 +123,36 @@ static void queue_drain(struct px_server *srv)
 	}
 }
 
+/* Gives free slots of <srv>, just marked UP, to queued streams. Returns
+ * how many streams got one.
+ */
+uint32_t px_stream_queue_grab(struct px_server *srv)
+{
+	uint64_t before = srv->cum_sess;
+
+	queue_drain(srv);
+	return (uint32_t)(srv->cum_sess - before);
+}
+
+/* Sends the streams waiting in the queue of <srv>, just marked DOWN, back
+ * to server selection (on their next turn). Returns how many.
+ */
+uint32_t px_stream_requeue_srv(struct px_server *srv)
+{
+	uint32_t n = 0;
+
+	while (srv->nqueued) {
+		struct px_stream *s = px_container_of(srv->queue.next, struct px_stream, qlink);
+
+		queue_remove(s);
+		s->srv = NULL;
+		s->scs = PX_SC_NONE;
+		px_stream_wake(s);
+		n++;
+	}
+	return n;
+}
+
 static void enqueue(struct px_stream *s, struct px_server *srv)
 {
 	struct px_proxy *be = s->be;
@@ -176,8 +209,37 @@ void px_stream_srv_detach(struct px_stream *s, int keep)
 /* Prepares a proxyd response <status> (its errorfile or default page),
  * dropping the server side.
  */
+/* Makes <data> the response of <s>, in a buffer of its own, after the
+ * http-after-response rules had their say on it.
+ */
+static void local_set(struct px_stream *s, const char *data, uint32_t len)
+{
+	struct px_buf b = { 0 };
+	struct px_errmsg *m;
+	uint32_t room;
+
+	if (!s->dyn) {
+		if (px_buf_alloc_large(&b) < 0)
+			return;
+		s->dyn = b.area;
+	}
+	m = (struct px_errmsg *)s->dyn;
+	room = 2 * px_bufsize - sizeof(*m);
+	if (len > room)
+		len = room;
+	if (data != s->dyn + sizeof(*m))
+		memmove(s->dyn + sizeof(*m), data, len);
+	m->data = s->dyn + sizeof(*m);
+	m->len = len;
+	if (px_rules_have_after(s))
+		m->len = px_http_after_local(s, s->dyn + sizeof(*m), m->len, room);
+	s->local = m;
+}
+
 void px_stream_local(struct px_stream *s, int status, char cause, char phase)
 {
+	const struct px_errmsg *m;
+
 	px_stream_term(s, cause, phase);
 	if (s->sc)
 		px_stream_srv_detach(s, 0);
@@ -187,12 +249,35 @@ void px_stream_local(struct px_stream *s, int status, char cause, char phase)
 	s->status = status;
 	/* As HAProxy: the backend's errorfile first, then the frontend's. */
 	if (s->be && s->be->errmsg[px_err_index(status) < 0 ? PX_ERR_500 : px_err_index(status)])
-		s->local = px_errmsg_get(s->be, status);
+		m = px_errmsg_get(s->be, status);
 	else
-		s->local = px_errmsg_get(s->fe, status);
+		m = px_errmsg_get(s->fe, status);
+	s->local = m;
 	s->local_sent = 0;
 	s->flags |= PX_STF_LOCAL;
-	s->flags &= ~PX_STF_CLI_KEEP;
+	s->flags &= ~(PX_STF_CLI_KEEP | PX_STF_LOCAL_KA);
+	/* An empty errorfile means "close silently": nothing to rewrite. */
+	if (m->len && px_rules_have_after(s))
+		local_set(s, m->data, m->len);
+}
+
+void px_stream_local_dyn(struct px_stream *s, int status, char cause, char phase,
+                         const char *data, uint32_t len, int keep)
+{
+	px_stream_term(s, cause, phase);
+	if (s->sc)
+		px_stream_srv_detach(s, 0);
+	queue_remove(s);
+	release_slot(s);
+	s->scs = PX_SC_FAILED;
+	s->status = status;
+	s->local = px_errmsg_get(s->fe, 500);
+	s->local_sent = 0;
+	s->flags |= PX_STF_LOCAL | PX_STF_BY_RULE;
+	s->flags &= ~(PX_STF_CLI_KEEP | PX_STF_LOCAL_KA);
+	if (keep)
+		s->flags |= PX_STF_LOCAL_KA;
+	local_set(s, data, len);
 }
 
 static int attach_conn(struct px_stream *s, struct px_srvconn *sc, int reused)
@@ -366,7 +451,7 @@ int px_stream_srv_step(struct px_stream *s)
 		}
 
 		if (!s->srv) {
-			switch (px_lb_pick(s->be, &s->sess->src, s->prev_srv, &srv)) {
+			switch (px_lb_pick(s, s->prev_srv, &srv)) {
 			case PX_LB_OK:
 				s->srv = srv;
 				srv->cur_sess++;
@@ -452,6 +537,14 @@ void px_stream_free(struct px_stream *s)
 		px_stream_srv_detach(s, 0);
 	px_stream_leave_backend(s);
 	px_task_cancel(&s->task);
+	if (s->dyn) {
+		struct px_buf b = { .area = s->dyn, .size = 2 * px_bufsize };
+
+		px_buf_release(&b);
+	}
+	if (s->vars)
+		px_var_free_all(&s->vars);
+	px_captures_free(s);
 	px_pool_free(&stream_pool, s);
 }
 
@@ -479,5 +572,6 @@ void px_stream_log(struct px_stream *s)
 	if (!fe->logfmt || (s->flags & PX_STF_DONTLOG))
 		return;
 	len = px_logfmt_render(fe->logfmt, sess, s, sess->loop->now_ms, line, sizeof(line));
-	px_log_send(fe->loggers, fe->nloggers, PX_LOG_INFO, &sess->loop->now_tv, line, len);
+	px_log_send(fe->loggers, fe->nloggers, s->log_level ? s->log_level - 1 : PX_LOG_INFO,
+	            &sess->loop->now_tv, line, len);
 }

@@ -95,6 +95,8 @@ struct px_rule {
 	int line;
 	char *text;                /* the line as written, for "show rules" */
 	uint64_t hits;             /* times the action ran */
+	uint64_t refused;          /* rewrites refused (invalid result) */
+	int64_t last_warn;         /* when a refusal was last reported (s) */
 	/* Arguments; meaning depends on the action. */
 	char *name;                /* header name, var name, backend name... */
 	uint32_t nlen;

@@ -88,9 +88,11 @@ const char *px_smp_type_name(int type)
 
 /* --- scratch ring ------------------------------------------------------ */
 
-#define TRASH_RING 4
+#define TRASH_RING 8
+#define SCRATCH_SLOTS 4
 
 static __thread char *trash_area[TRASH_RING];
+static __thread char *scratch_area[SCRATCH_SLOTS];
 static __thread unsigned trash_next;
 static uint32_t trash_sz;
 
@@ -98,15 +100,22 @@ int px_trash_setup(uint32_t size)
 {
 	int i;
 
-	for (i = 0; i < TRASH_RING; i++) {
-		char *p = realloc(trash_area[i], size);
+	for (i = 0; i < TRASH_RING + SCRATCH_SLOTS; i++) {
+		char **a = i < TRASH_RING ? &trash_area[i] : &scratch_area[i - TRASH_RING];
+		char *p = realloc(*a, size);
 
 		if (!p)
 			return -1;
-		trash_area[i] = p;
+		*a = p;
 	}
 	trash_sz = size;
 	return 0;
+}
+
+char *px_scratch(int slot, uint32_t *size)
+{
+	*size = trash_sz;
+	return scratch_area[slot];
 }
 
 char *px_trash(uint32_t *size)

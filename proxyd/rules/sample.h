@@ -34,9 +34,14 @@ int px_smp_make_rw(struct px_smp *smp);
 
 /* Scratch space for one value: a ring of a few tune.bufsize areas per
  * thread, so that a converter can read its input from one while it writes
- * to the next. Valid until the ring comes round (4 calls later).
+ * to the next. Valid until the ring comes round (8 calls later).
  */
 char *px_trash(uint32_t *size);
+
+/* Fixed scratch areas (0 to 3) for whole values built by actions, which
+ * converters never touch.
+ */
+char *px_scratch(int slot, uint32_t *size);
 uint32_t px_trash_size(void);
 int px_trash_setup(uint32_t size);
 

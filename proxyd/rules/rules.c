@@ -1,0 +1,494 @@
+/* Running rules on a stream (see rules.h), the keywords that route and
+ * capture (use_backend, capture, declare capture) and the checks made once
+ * every proxy is parsed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "cfg/cfg.h"
+#include "cfg/proxy.h"
+#include "core/log.h"
+#include "core/pool.h"
+#include "core/util.h"
+#include "proto/hmsg.h"
+#include "proto/sess-t.h"
+#include "proto/stream-t.h"
+#include "rules/acl.h"
+#include "rules/fmt.h"
+#include "rules/rules.h"
+#include "rules/sample.h"
+
+int px_legacy_run(const struct px_rule *r, struct px_hmsg *hm, struct px_stream *s);
+int px_cookie_request(struct px_stream *s, struct px_hmsg *hm);
+int px_cookie_response(struct px_stream *s, struct px_hmsg *hm);
+
+void px_rule_append(struct px_rule_list *l, struct px_rule *r)
+{
+	*l->tail = r;
+	l->tail = &r->next;
+}
+
+char *px_rules_text(struct px_cfg_ctx *ctx, char **args, int nargs)
+{
+	size_t len = 1;
+	char *t, *p;
+	int i;
+
+	for (i = 0; i < nargs; i++)
+		len += strlen(args[i]) + 1;
+	t = px_gen_alloc(ctx->gen, len);
+	if (!t)
+		return NULL;
+	for (p = t, i = 0; i < nargs; i++) {
+		if (i)
+			*p++ = ' ';
+		p += strlen(strcpy(p, args[i]));
+	}
+	return t;
+}
+
+int px_rules_value_ok(const char *p, size_t len)
+{
+	return !memchr(p, '\r', len) && !memchr(p, '\n', len) && !memchr(p, 0, len);
+}
+
+void px_rules_refused(const struct px_rule *r, const char *what)
+{
+	struct px_rule *w = (struct px_rule *)r;   /* counters are run-time state */
+	time_t now = time(NULL);
+
+	w->refused++;
+	if (w->last_warn == (int64_t)now)
+		return;
+	w->last_warn = (int64_t)now;
+	px_warning("%s:%d: rewrite refused: the %s it would produce holds CR, LF or NUL "
+	           "(or is malformed); left as it was (%llu refusals so far) [%s]",
+	           r->file, r->line, what, (unsigned long long)r->refused, r->text);
+}
+
+/* --- captures --------------------------------------------------------------- */
+
+#define CAP_BLOCK 1024
+
+static __thread struct px_pool cap_pool = PX_POOL_INIT("capture", CAP_BLOCK);
+
+static int caps_alloc(struct px_stream *s)
+{
+	const struct px_proxy *fe = s->fe;
+	uint32_t i;
+
+	if (s->caps)
+		return 0;
+	s->caps = fe->cap_size <= CAP_BLOCK ? px_pool_alloc(&cap_pool) : malloc(fe->cap_size);
+	if (!s->caps)
+		return -1;
+	for (i = 0; i < fe->nreq_caps; i++)
+		memset(s->caps + fe->req_caps[i].off, 0xff, 2);
+	for (i = 0; i < fe->nres_caps; i++)
+		memset(s->caps + fe->res_caps[i].off, 0xff, 2);
+	return 0;
+}
+
+void px_capture_store(struct px_stream *s, const struct px_capture *c, const char *p,
+                      size_t len)
+{
+	unsigned char *d;
+
+	if (caps_alloc(s) < 0)
+		return;
+	if (len > c->len)
+		len = c->len;
+	d = (unsigned char *)s->caps + c->off;
+	d[0] = (unsigned char)(len & 0xff);
+	d[1] = (unsigned char)(len >> 8);
+	memcpy(d + 2, p, len);
+}
+
+void px_captures_free(struct px_stream *s)
+{
+	if (!s->caps)
+		return;
+	if (s->fe->cap_size <= CAP_BLOCK)
+		px_pool_free(&cap_pool, s->caps);
+	else
+		free(s->caps);
+	s->caps = NULL;
+}
+
+/* "capture request|response header NAME len N": the first occurrence, as
+ * HAProxy keeps it.
+ */
+static void capture_headers(struct px_stream *s, const struct px_capture *caps, uint32_t n,
+                            struct px_hmsg *hm)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		int h;
+
+		if (!caps[i].name)
+			continue;
+		h = px_hmsg_find(hm, caps[i].name, caps[i].nlen, -1);
+		if (h >= 0)
+			px_capture_store(s, &caps[i], hm->hdr[h].v, hm->hdr[h].vl);
+	}
+}
+
+/* --- running -------------------------------------------------------------------- */
+
+static enum px_act_ret run_list(const struct px_rule_list *l, struct px_rules_run *run)
+{
+	const struct px_rule *r;
+
+	for (r = l->first; r; r = r->next) {
+		enum px_act_ret ret;
+
+		if (!px_cond_eval(r->cond, &run->sctx))
+			continue;
+		((struct px_rule *)r)->hits++;
+		ret = r->fn(r, run);
+		if (ret != PX_ACT_CONT)
+			return ret;
+	}
+	return PX_ACT_CONT;
+}
+
+static enum px_act_ret run_legacy(const struct px_rule_list *l, struct px_rules_run *run)
+{
+	const struct px_rule *r;
+
+	for (r = l->first; r; r = r->next) {
+		if (!px_cond_eval(r->cond, &run->sctx))
+			continue;
+		((struct px_rule *)r)->hits++;
+		if (px_legacy_run(r, run->hm, run->sctx.s) < 0)
+			return PX_ACT_ERR;
+	}
+	return PX_ACT_CONT;
+}
+
+/* Request rules of one proxy: http-request, legacy, redirect. */
+static enum px_act_ret request_rules(struct px_proxy *px, struct px_rules_run *run)
+{
+	struct px_rules *r = px->rules;
+	enum px_act_ret ret;
+
+	if (!r)
+		return PX_ACT_CONT;
+	run->px = px;
+	ret = run_list(&r->http_req, run);
+	if (ret == PX_ACT_DONE || ret == PX_ACT_ERR)
+		return ret;
+	ret = run_legacy(&r->legacy_req, run);
+	if (ret != PX_ACT_CONT)
+		return ret;
+	ret = run_list(&r->redirect, run);
+	return ret == PX_ACT_STOP ? PX_ACT_CONT : ret;
+}
+
+static struct px_proxy *choose_backend(struct px_stream *s, struct px_rules_run *run)
+{
+	struct px_proxy *fe = s->fe;
+	const struct px_rule *r;
+
+	if (!fe->rules)
+		return fe->defbe;
+	for (r = fe->rules->use_be.first; r; r = r->next) {
+		struct px_proxy *be;
+
+		if (!px_cond_eval(r->cond, &run->sctx))
+			continue;
+		((struct px_rule *)r)->hits++;
+		if (r->ptr)
+			return (struct px_proxy *)r->ptr;
+		{
+			uint32_t sz;
+			char *t = px_scratch(0, &sz);
+			size_t n = px_fmt_render(r->fmt, &run->sctx, s->sess->loop->now_ms, t, sz - 1);
+
+			t[n] = 0;
+			be = px_proxy_find(s->sess->gen, t, PX_CAP_BE);
+		}
+		if (be)
+			return be;
+		/* An unknown dynamic name falls through to default_backend. */
+	}
+	return fe->defbe;
+}
+
+int px_rules_request(struct px_stream *s, struct px_hmsg *hm)
+{
+	struct px_rules_run run = {
+		.sctx = { .sess = s->sess, .s = s, .req = hm, .phase = PX_USE_REQ },
+		.hm = hm, .dir = PX_USE_REQ,
+	};
+	struct px_proxy *fe = s->fe, *be;
+	enum px_act_ret ret;
+
+	if (fe->nreq_caps)
+		capture_headers(s, fe->req_caps, fe->nreq_caps, hm);
+	ret = request_rules(fe, &run);
+	if (ret == PX_ACT_DONE)
+		return 1;
+	if (ret == PX_ACT_ERR)
+		return -1;
+	be = choose_backend(s, &run);
+	s->be = be;
+	if (!be)
+		return 0;
+	be->beconn++;
+	be->cum_beconn++;
+	if (be != fe) {
+		ret = request_rules(be, &run);
+		if (ret == PX_ACT_DONE)
+			return 1;
+		if (ret == PX_ACT_ERR)
+			return -1;
+	}
+	if (be->ck && px_cookie_request(s, hm) < 0)
+		return -1;
+	return 0;
+}
+
+static enum px_act_ret response_rules(struct px_proxy *px, struct px_rules_run *run)
+{
+	struct px_rules *r = px->rules;
+	enum px_act_ret ret;
+
+	if (!r)
+		return PX_ACT_CONT;
+	run->px = px;
+	ret = run_list(&r->http_res, run);
+	if (ret == PX_ACT_DONE || ret == PX_ACT_ERR)
+		return ret;
+	return run_legacy(&r->legacy_res, run);
+}
+
+static void after_rules(struct px_stream *s, struct px_rules_run *run)
+{
+	struct px_proxy *fe = s->fe, *be = s->be;
+
+	run->after = 1;
+	if (be && be->rules)
+		run_list(&be->rules->after_res, run);
+	if (fe != be && fe->rules)
+		run_list(&fe->rules->after_res, run);
+}
+
+int px_rules_response(struct px_stream *s, struct px_hmsg *req, struct px_hmsg *hm)
+{
+	struct px_rules_run run = {
+		.sctx = { .sess = s->sess, .s = s, .res = hm, .phase = PX_USE_RES },
+		.hm = hm, .dir = PX_USE_RES,
+	};
+	struct px_proxy *fe = s->fe, *be = s->be;
+	enum px_act_ret ret;
+
+	(void)req;
+	if (fe->nres_caps)
+		capture_headers(s, fe->res_caps, fe->nres_caps, hm);
+	ret = response_rules(be, &run);
+	if (ret == PX_ACT_CONT && fe != be)
+		ret = response_rules(fe, &run);
+	if (ret == PX_ACT_DONE)
+		return 1;
+	if (ret == PX_ACT_ERR)
+		return -1;
+	if (be->ck && px_cookie_response(s, hm) < 0)
+		return -1;
+	after_rules(s, &run);
+	return 0;
+}
+
+int px_rules_have_after(const struct px_stream *s)
+{
+	return (s->fe->rules && s->fe->rules->after_res.first) ||
+	       (s->be && s->be->rules && s->be->rules->after_res.first);
+}
+
+void px_rules_after(struct px_stream *s, struct px_hmsg *hm)
+{
+	struct px_rules_run run = {
+		.sctx = { .sess = s->sess, .s = s, .res = hm, .phase = PX_USE_RES },
+		.hm = hm, .dir = PX_USE_RES,
+	};
+
+	after_rules(s, &run);
+}
+
+/* --- use_backend ------------------------------------------------------------------ */
+
+static int kw_use_backend(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
+{
+	struct px_rules *rules;
+	struct px_rule *r;
+	int cstart = px_cond_start(args, nargs);
+
+	if (!(ctx->px->cap & PX_CAP_FE) || (ctx->px->cap & PX_CAP_DEF)) {
+		px_strfmt(err, "only frontend and listen sections choose a backend");
+		return -1;
+	}
+	if (cstart != 2) {
+		px_strfmt(err, "expects a backend name (or a %%[...] format) and an optional "
+		          "condition");
+		return -1;
+	}
+	rules = px_rules_get(ctx, ctx->px);
+	r = px_gen_alloc(ctx->gen, sizeof(*r));
+	if (!rules || !r) {
+		px_strfmt(err, "out of memory");
+		return -1;
+	}
+	r->file = px_gen_strdup(ctx->gen, ctx->file ? ctx->file : "");
+	r->line = ctx->line;
+	r->text = px_rules_text(ctx, args, nargs);
+	r->name = px_gen_strdup(ctx->gen, args[1]);
+	if (strchr(args[1], '%')) {
+		r->fmt = px_fmt_compile(ctx, args[1], PX_FMT_VALUE, PX_USE_REQ, err);
+		if (!r->fmt)
+			return -1;
+	}
+	if (cstart < nargs &&
+	    !(r->cond = px_cond_parse(args + cstart, nargs - cstart, PX_USE_REQ, ctx, err)))
+		return -1;
+	px_rule_append(&rules->use_be, r);
+	return 0;
+}
+
+/* --- captures keywords ----------------------------------------------------------- */
+
+static int add_capture(struct px_cfg_ctx *ctx, int res, const char *name, uint64_t len,
+                       char **err)
+{
+	struct px_proxy *fe = ctx->px;
+	uint32_t n = res ? fe->nres_caps : fe->nreq_caps;
+	struct px_capture *c = px_gen_alloc(ctx->gen, (n + 1) * sizeof(*c));
+
+	if (!c) {
+		px_strfmt(err, "out of memory");
+		return -1;
+	}
+	if (n)
+		memcpy(c, res ? fe->res_caps : fe->req_caps, n * sizeof(*c));
+	c[n].name = name ? px_gen_strdup(ctx->gen, name) : NULL;
+	c[n].nlen = name ? (uint32_t)strlen(name) : 0;
+	c[n].len = (uint32_t)len;
+	c[n].off = fe->cap_size;
+	fe->cap_size += 2 + (uint32_t)len;
+	if (res) {
+		fe->res_caps = c;
+		fe->nres_caps++;
+	} else {
+		fe->req_caps = c;
+		fe->nreq_caps++;
+	}
+	return 0;
+}
+
+/* capture request|response header NAME len N */
+static int kw_capture(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
+{
+	uint64_t len;
+
+	if (!(ctx->px->cap & PX_CAP_FE) || (ctx->px->cap & PX_CAP_DEF)) {
+		px_strfmt(err, "captures belong in frontend and listen sections");
+		return -1;
+	}
+	if (nargs != 6 || (strcmp(args[1], "request") && strcmp(args[1], "response")) ||
+	    strcmp(args[2], "header") || strcmp(args[4], "len")) {
+		px_strfmt(err, "expects 'request header NAME len N' or 'response header NAME len N'");
+		return -1;
+	}
+	if (px_parse_uint(args[5], 65534, &len) < 0 || !len) {
+		px_strfmt(err, "invalid length '%s' (1 to 65534)", args[5]);
+		return -1;
+	}
+	return add_capture(ctx, !strcmp(args[1], "response"), args[3], len, err);
+}
+
+/* declare capture request|response len N */
+static int kw_declare(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
+{
+	uint64_t len;
+
+	if (!(ctx->px->cap & PX_CAP_FE) || (ctx->px->cap & PX_CAP_DEF)) {
+		px_strfmt(err, "captures belong in frontend and listen sections");
+		return -1;
+	}
+	if (nargs != 5 || strcmp(args[1], "capture") ||
+	    (strcmp(args[2], "request") && strcmp(args[2], "response")) || strcmp(args[3], "len")) {
+		px_strfmt(err, "expects 'capture request|response len N'");
+		return -1;
+	}
+	if (px_parse_uint(args[4], 65534, &len) < 0 || !len) {
+		px_strfmt(err, "invalid length '%s' (1 to 65534)", args[4]);
+		return -1;
+	}
+	return add_capture(ctx, !strcmp(args[2], "response"), NULL, len, err);
+}
+
+/* --- end of parsing --------------------------------------------------------------------- */
+
+int px_rules_finalize(struct px_cfg_ctx *ctx)
+{
+	struct px_list *e;
+	int nerr = px_smp_resolve(ctx);
+
+	px_list_for_each(e, &ctx->gen->proxies) {
+		struct px_proxy *px = px_container_of(e, struct px_proxy, link);
+		struct px_rule *r;
+
+		if (!px->rules)
+			continue;
+		for (r = px->rules->use_be.first; r; r = r->next) {
+			struct px_proxy *be;
+
+			if (r->fmt)
+				continue;
+			be = px_proxy_find(ctx->gen, r->name, PX_CAP_BE);
+			if (!be) {
+				ctx->file = r->file;
+				ctx->line = r->line;
+				px_cfg_error(ctx, "use_backend: no backend named '%s'", r->name);
+				nerr++;
+				continue;
+			}
+			if (be->mode != px->mode) {
+				ctx->file = r->file;
+				ctx->line = r->line;
+				px_cfg_error(ctx, "use_backend: backend '%s' is in %s mode, %s '%s' "
+				             "in %s mode", be->id, be->mode == PX_MODE_HTTP ? "http" : "tcp",
+				             px->kind, px->id, px->mode == PX_MODE_HTTP ? "http" : "tcp");
+				nerr++;
+				continue;
+			}
+			r->ptr = be;
+		}
+		if (px->mode != PX_MODE_HTTP &&
+		    (px->rules->http_req.first || px->rules->http_res.first ||
+		     px->rules->legacy_req.first || px->rules->legacy_res.first ||
+		     px->rules->after_res.first || px->rules->redirect.first)) {
+			ctx->file = px->file;
+			ctx->line = px->line;
+			px_cfg_warn(ctx, "%s '%s' is in tcp mode: its HTTP rules are ignored",
+			            px->kind, px->id);
+		}
+	}
+	ctx->file = NULL;
+	return nerr;
+}
+
+static const struct px_cfg_kw rules_kws[] = {
+	{ .name = "use_backend", .sections = PX_SEC_FE, .parse = kw_use_backend },
+	{ .name = "capture", .sections = PX_SEC_FE, .parse = kw_capture },
+	{ .name = "declare", .sections = PX_SEC_FE, .parse = kw_declare },
+	{ 0 }
+};
+
+static struct px_cfg_kw_list rules_kw_list = { .kws = rules_kws };
+
+__attribute__((constructor)) static void rules_register(void)
+{
+	px_cfg_register(&rules_kw_list);
+}

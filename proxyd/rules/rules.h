@@ -1,0 +1,58 @@
+/* Running the rules of a stream: http-request, legacy req*, redirect and
+ * use_backend rules on the request; http-response, legacy rsp*, cookie
+ * persistence and http-after-response on the response.
+ */
+#ifndef PX_RULES_RULES_H
+#define PX_RULES_RULES_H
+
+#include "rules/rules-t.h"
+
+struct px_stream;
+struct px_hmsg;
+struct px_cfg_ctx;
+
+/* State of one rules pass. */
+struct px_rules_run {
+	struct px_smp_ctx sctx;
+	struct px_hmsg *hm;            /* the head being edited */
+	struct px_proxy *px;           /* proxy whose rules run */
+	int dir;                       /* PX_USE_REQ or PX_USE_RES */
+	int after;                     /* http-after-response rules */
+};
+
+/* Request rules of the frontend then the backend; chooses s->be. Returns
+ * 0 to go on, 1 when a local response was set (redirect, deny, return),
+ * -1 on an internal error (answer 500).
+ */
+int px_rules_request(struct px_stream *s, struct px_hmsg *hm);
+
+/* Response rules of the backend then the frontend, then cookie
+ * persistence and http-after-response. Same return values.
+ */
+int px_rules_response(struct px_stream *s, struct px_hmsg *req, struct px_hmsg *hm);
+
+/* http-after-response rules applied to <hm>, a response proxyd made. */
+void px_rules_after(struct px_stream *s, struct px_hmsg *hm);
+int px_rules_have_after(const struct px_stream *s);
+
+/* Checks and resolutions once every proxy is parsed. */
+int px_rules_finalize(struct px_cfg_ctx *ctx);
+
+/* Reports a header a rule would have made invalid (rate-limited). */
+void px_rules_refused(const struct px_rule *r, const char *what);
+
+/* Joins args into the rule's text, for "show rules". */
+char *px_rules_text(struct px_cfg_ctx *ctx, char **args, int nargs);
+
+/* Appends a rule to a list. */
+void px_rule_append(struct px_rule_list *l, struct px_rule *r);
+
+/* Header value or name a rule may emit: no CR, LF or NUL. */
+int px_rules_value_ok(const char *p, size_t len);
+
+/* Captures: store <len> bytes into slot <c> of the stream. */
+struct px_capture;
+void px_capture_store(struct px_stream *s, const struct px_capture *c, const char *p,
+                      size_t len);
+
+#endif
