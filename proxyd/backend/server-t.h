@@ -3,10 +3,17 @@
 #define PX_BACKEND_SERVER_T_H
 
 #include <stdint.h>
+#include "backend/check-t.h"
 #include "core/list.h"
 #include "core/net-t.h"
 
 struct px_proxy;
+
+/* Health of a server as its checks see it. */
+enum px_srv_state {
+	PX_SRV_UP = 0,              /* may receive traffic (servers start so) */
+	PX_SRV_DOWN,                /* failed its health checks */
+};
 
 struct px_server {
 	char *id;
@@ -20,8 +27,14 @@ struct px_server {
 	uint32_t maxconn;           /* concurrent streams, 0 = no limit */
 	uint32_t weight;            /* 0 to 256; 0 receives no new traffic */
 	int disabled;               /* "disabled": in maintenance */
+	int backup;                 /* "backup": used when no active server is */
+	struct px_check check;      /* health check settings and state */
+	char *cookie;               /* "cookie VALUE": persistence cookie value */
+	uint32_t cookie_len;
 
 	/* Run-time state. */
+	uint8_t state;              /* enum px_srv_state */
+	uint32_t down_trans;        /* times it went from UP to DOWN */
 	uint32_t cur_sess;          /* streams assigned to it now */
 	uint64_t cum_sess;          /* streams ever assigned */
 	struct px_list queue;       /* streams waiting for this server */

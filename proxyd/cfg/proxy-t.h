@@ -3,6 +3,7 @@
 #define PX_CFG_PROXY_T_H
 
 #include <stdint.h>
+#include "backend/lb-t.h"
 #include "core/list.h"
 
 /* Capabilities of a proxy. */
@@ -35,6 +36,10 @@ enum px_lb_algo {
 	PX_LB_LC,               /* least connections */
 	PX_LB_SRC,              /* hash of the client address */
 	PX_LB_FIRST,            /* first server with a free slot */
+	PX_LB_STATIC_RR,        /* weighted round robin over a fixed map */
+	PX_LB_URI,              /* hash of the request URI (s->lb_hash) */
+	PX_LB_HDR,              /* hash of header lb_hdr (s->lb_hash) */
+	PX_LB_RANDOM,           /* least loaded of N weighted random draws */
 };
 
 /* Options (bits of px_proxy.options). */
@@ -47,6 +52,7 @@ enum px_lb_algo {
 #define PX_OPT_LOG_GLOBAL   0x0040   /* "log global" */
 #define PX_OPT_HTTPLOG_CLF  0x0080   /* "option httplog clf" */
 #define PX_OPT_FWDFOR_IFNONE 0x0100  /* forwardfor if-none */
+#define PX_OPT_ALLBACKUPS   0x0200   /* balance over every backup server */
 
 /* Timeouts in milliseconds, 0 when not set. */
 struct px_timeouts {
@@ -59,6 +65,7 @@ struct px_timeouts {
 	uint32_t tunnel;
 	uint32_t client_fin;
 	uint32_t server_fin;
+	uint32_t check;         /* health check read timeout (backend/check.c) */
 };
 
 /* Status codes proxyd can answer itself, each with a default page that
@@ -81,6 +88,7 @@ struct px_errmsg {
 };
 
 struct px_server;
+struct px_httpchk;
 struct px_logger;
 struct px_logfmt;
 
@@ -100,6 +108,10 @@ struct px_proxy {
 	int redispatch_every;           /* redispatch on every Nth retry, -1 = last */
 	enum px_reuse reuse;
 	enum px_lb_algo lb;
+	char *lb_hdr;                   /* balance hdr(NAME): the header name */
+	struct px_lbprm lbprm;          /* balance options, server map (lb-t.h) */
+	struct px_httpchk *httpchk;     /* option httpchk, NULL: TCP checks */
+	struct px_server *defsrv;       /* default-server settings, or NULL */
 	char *fwdfor_hdr;               /* header name for option forwardfor */
 	char *defbe_name;               /* default_backend as written */
 	struct px_proxy *defbe;         /* resolved at the end of parsing */
