@@ -19,8 +19,6 @@ int px_stream_srv_step(struct px_stream *s);
 void px_stream_srv_retry_fresh(struct px_stream *s);
 void px_stream_srv_detach(struct px_stream *s, int keep);
 void px_stream_local(struct px_stream *s, int status, char cause, char phase);
-uint32_t px_stream_queue_grab(struct px_server *srv);
-uint32_t px_stream_requeue_srv(struct px_server *srv);
 void px_stream_local_dyn(struct px_stream *s, int status, char cause, char phase,
                          const char *data, uint32_t len, int keep);
 void px_captures_free(struct px_stream *s);
