@@ -1063,10 +1063,12 @@ static void update_deadlines(struct px_stream *s)
 		if (s->res_fwd && !(c->flags & PX_CF_WR_READY))
 			s->exp_cli = px_tick_add(s->t_cli_act, fe->to.client);
 		if (s->scs == PX_SC_READY) {
+			uint32_t srv_to = s->srv_timeout ? s->srv_timeout : be->to.server;
+
 			if (s->rs == PX_RS_HDR || s->rs == PX_RS_BODY)
-				s->exp_srv = px_tick_add(s->t_srv_act, be->to.server);
+				s->exp_srv = px_tick_add(s->t_srv_act, srv_to);
 			if (s->req_fwd > s->req_sent)
-				s->exp_srv = px_tick_add(s->t_srv_act, be->to.server);
+				s->exp_srv = px_tick_add(s->t_srv_act, srv_to);
 			/* While response bytes wait for a client that cannot
 			 * take them, the server is not to blame for being quiet
 			 * (it may be blocked by us, or simply ahead): the client

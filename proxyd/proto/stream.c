@@ -450,6 +450,20 @@ int px_stream_srv_step(struct px_stream *s)
 			break;
 		}
 
+		/* The persistence cookie's server, unless it already failed
+		 * this stream (redispatch).
+		 */
+		if (!s->srv && s->persist && s->persist != s->prev_srv &&
+		    px_srv_usable(s->persist)) {
+			srv = s->persist;
+			if (!px_srv_has_slot(srv)) {
+				enqueue(s, srv);
+				return 0;
+			}
+			s->srv = srv;
+			srv->cur_sess++;
+			srv->cum_sess++;
+		}
 		if (!s->srv) {
 			switch (px_lb_pick(s, s->prev_srv, &srv)) {
 			case PX_LB_OK:

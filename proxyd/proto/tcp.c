@@ -123,7 +123,9 @@ void px_tcp_process(struct px_stream *s)
 	struct px_conn *c = &sess->cli;
 	struct px_proxy *fe = s->fe, *be = s->be ? s->be : s->fe;
 	uint64_t now = sess->loop->now_ms, next;
-	uint32_t tunnel = be->to.tunnel;
+	/* "http-request set-timeout" wins over the backend's settings. */
+	uint32_t tunnel = s->tun_timeout ? s->tun_timeout : be->to.tunnel;
+	uint32_t srv_to = s->srv_timeout ? s->srv_timeout : be->to.server;
 	int progress, r;
 
 	if (s->flags & PX_STF_ABORT) {
@@ -204,7 +206,7 @@ void px_tcp_process(struct px_stream *s)
 		s->exp_cli = px_tick_add(s->t_cli_act, side_timeout(tunnel, fe->to.client,
 		                         fe->to.client_fin, !!(c->flags & PX_CF_WR_SHUT)));
 	if (!(s->sc->conn.flags & PX_CF_RD_EOF) || c->buf.len)
-		s->exp_srv = px_tick_add(s->t_srv_act, side_timeout(tunnel, be->to.server,
+		s->exp_srv = px_tick_add(s->t_srv_act, side_timeout(tunnel, srv_to,
 		                         be->to.server_fin, !!(s->sc->conn.flags & PX_CF_WR_SHUT)));
 	if (s->exp_cli && s->exp_cli <= now) {
 		px_stream_term(s, 'c', 'D');

@@ -166,14 +166,22 @@ struct px_logfmt *px_fmt_compile(struct px_cfg_ctx *ctx, const char *fmt, int mo
 				const char *end = p + 1;
 				char q = 0;
 
-				/* The closing ']' outside of quoted arguments. */
-				for (; *end && (q || *end != ']'); end++) {
+				int depth = 0;
+
+				/* The closing ']' outside of quoted or parenthesised
+				 * arguments ("regsub([^a-z],-)" holds brackets).
+				 */
+				for (; *end && (q || depth || *end != ']'); end++) {
 					if (q && *end == q)
 						q = 0;
 					else if (!q && (*end == '"' || *end == '\''))
 						q = *end;
 					else if (*end == '\\' && end[1])
 						end++;
+					else if (!q && *end == '(')
+						depth++;
+					else if (!q && *end == ')' && depth)
+						depth--;
 				}
 				if (*end != ']') {
 					px_strfmt(err, "missing ']' after '%%%s'", p);

@@ -305,22 +305,25 @@ static int split_args(const char *text, size_t len, char *out, char **argv, int 
 	for (i = 0; i < len; i++) {
 		char c = text[i];
 
+		/* A backslash protects a quote, a backslash, a comma or a
+		 * parenthesis; before anything else it stays, so that "\1"
+		 * reaches a regex replacement intact.
+		 */
+		if (c == '\\' && i + 1 < len && strchr("\"'\\,()", text[i + 1]) &&
+		    (!quote || text[i + 1] == quote || text[i + 1] == '\\')) {
+			out[o++] = text[++i];
+			continue;
+		}
 		if (quote) {
 			if (c == quote) {
 				quote = 0;
 				continue;
 			}
-			if (c == '\\' && i + 1 < len && quote == '"')
-				c = text[++i];
 			out[o++] = c;
 			continue;
 		}
 		if (c == '"' || c == '\'') {
 			quote = c;
-			continue;
-		}
-		if (c == '\\' && i + 1 < len) {
-			out[o++] = text[++i];
 			continue;
 		}
 		if (c == ',') {
@@ -550,7 +553,17 @@ struct px_expr *px_expr_parse(const char *text, size_t len, unsigned use,
 		return NULL;
 	}
 	if (!(fk->use & (use | PX_USE_CONN))) {
-		px_strfmt(err, "fetch method '%s' is not available in %s", name, use_name(use));
+		if (use == PX_USE_LOG && (fk->use & PX_USE_REQ))
+			px_strfmt(err, "fetch method '%s' is not available in logs: the request "
+			          "is gone when the line is written (capture it with 'capture "
+			          "request header' or 'http-request capture', then log "
+			          "%%[capture.req.hdr(N)] or %%hr)", name);
+		else if (use == PX_USE_LOG)
+			px_strfmt(err, "fetch method '%s' is not available in logs: the response "
+			          "is gone when the line is written (capture it with 'capture "
+			          "response header', then log %%hs)", name);
+		else
+			px_strfmt(err, "fetch method '%s' is not available in %s", name, use_name(use));
 		return NULL;
 	}
 	e->fetch = fk;
