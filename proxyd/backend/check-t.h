@@ -11,6 +11,7 @@
 
 struct px_proxy;
 struct px_probe;
+struct px_regex;
 
 /* How a check ended. The log line names each as HAProxy does. */
 enum px_chk_result {
@@ -30,6 +31,8 @@ enum px_chk_expect {
 	PX_EXP_DEFAULT = 0,  /* no rule: any 2xx or 3xx status passes */
 	PX_EXP_STATUS,       /* the status is in a list of codes and ranges */
 	PX_EXP_STRING,       /* the body contains a string */
+	PX_EXP_RSTATUS,      /* the status code (three digits) matches a regex */
+	PX_EXP_RSTRING,      /* the body matches a regex */
 };
 
 /* A status range of "http-check expect status". */
@@ -58,6 +61,7 @@ struct px_httpchk {
 	struct px_chk_range *ranges;    /* status: codes and ranges */
 	char *string;                   /* string: what the body must contain */
 	size_t string_len;
+	struct px_regex *re;            /* rstatus, rstring */
 };
 
 /* Health check settings and state of one server. */

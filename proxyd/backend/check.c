@@ -25,6 +25,7 @@
 #include "core/util.h"
 #include "proto/h1.h"
 #include "proto/stream.h"
+#include "rules/regex.h"
 
 /* Header lines a check response may have. */
 #define CHK_MAXHDR 101
@@ -178,7 +179,6 @@ static int http_check_send(char **args, int nargs, struct px_cfg_ctx *ctx,
 		return -1;
 	}
 	/* The section's own line replaces the inherited one entirely. */
-	hc->send_owner = ctx->px;
 	hc->send_meth = hc->send_uri = hc->send_ver = NULL;
 	hc->hdrs = hc->body = NULL;
 	for (a = 2; a < nargs; a++) {
@@ -217,11 +217,15 @@ static int http_check_send(char **args, int nargs, struct px_cfg_ctx *ctx,
 			continue;
 		}
 		near = px_closest(args[a], opts, PX_ARRAY_SIZE(opts));
-		px_strfmt(err, "unknown 'send' option '%s'%s%s%s (meth, uri, ver, hdr, body)",
-		          args[a], near ? " (did you mean '" : "", near ? near : "",
-		          near ? "'?)" : "");
+		if (near)
+			px_strfmt(err, "unknown 'send' option '%s' (did you mean '%s'?)",
+			          args[a], near);
+		else
+			px_strfmt(err, "unknown 'send' option '%s' (expects meth, uri, ver, hdr "
+			          "or body)", args[a]);
 		return -1;
 	}
+	hc->send_owner = ctx->px;
 	return 0;
 }
 
@@ -267,12 +271,17 @@ static int parse_ranges(struct px_cfg_ctx *ctx, struct px_httpchk *hc, const cha
 	return -1;
 }
 
-/* http-check expect [!] status CODES | string TEXT */
+/* http-check expect [!] status CODES | rstatus REGEX | string TEXT |
+ * rstring REGEX
+ */
 static int http_check_expect(char **args, int nargs, struct px_cfg_ctx *ctx,
                              struct px_httpchk *hc, char **err)
 {
 	static const char *const matches[] = { "status", "string", "rstatus", "rstring",
 	                                        "hdr", "fhdr", "string-lf" };
+	static const uint8_t kinds[] = { PX_EXP_STATUS, PX_EXP_STRING, PX_EXP_RSTATUS,
+	                                 PX_EXP_RSTRING };
+	size_t i;
 	const char *kind, *near;
 	int a = 2, negate = 0;
 
@@ -288,38 +297,54 @@ static int http_check_expect(char **args, int nargs, struct px_cfg_ctx *ctx,
 			a++;
 	}
 	if (a >= nargs) {
-		px_strfmt(err, "expects a match ('status CODES' or 'string TEXT')");
+		px_strfmt(err, "expects a match (status, rstatus, string or rstring) and a "
+		          "pattern");
 		return -1;
 	}
 	kind = args[a];
-	if (!strcmp(kind, "status") || !strcmp(kind, "string")) {
-		if (a + 2 != nargs) {
-			px_strfmt(err, "'%s' expects one pattern%s", kind,
-			          a + 2 < nargs ? " (escape spaces with '\\')" : "");
+	for (i = 0; i < PX_ARRAY_SIZE(kinds); i++)
+		if (!strcmp(kind, matches[i]))
+			break;
+	if (i == PX_ARRAY_SIZE(kinds)) {
+		near = px_closest(kind, matches, PX_ARRAY_SIZE(matches));
+		if (near && !strcmp(near, kind))
+			px_strfmt(err, "'%s' is not supported (status, rstatus, string and "
+			          "rstring are)", kind);
+		else if (near)
+			px_strfmt(err, "unknown match '%s' (did you mean '%s'?)", kind, near);
+		else
+			px_strfmt(err, "unknown match '%s' (expects status, rstatus, string or "
+			          "rstring)", kind);
+		return -1;
+	}
+	if (a + 2 != nargs) {
+		px_strfmt(err, "'%s' expects one pattern%s", kind,
+		          a + 2 < nargs ? " (escape spaces with '\\')" : "");
+		return -1;
+	}
+	hc->negate = negate;
+	hc->expect = kinds[i];
+	switch (hc->expect) {
+	case PX_EXP_STATUS:
+		if (parse_ranges(ctx, hc, args[a + 1], err) < 0)
 			return -1;
-		}
-		hc->expect_owner = ctx->px;
-		hc->negate = negate;
-		if (kind[1] == 't' && kind[2] == 'a') {
-			hc->expect = PX_EXP_STATUS;
-			return parse_ranges(ctx, hc, args[a + 1], err);
-		}
-		hc->expect = PX_EXP_STRING;
+		break;
+	case PX_EXP_STRING:
 		hc->string = px_gen_strdup(ctx->gen, args[a + 1]);
 		hc->string_len = strlen(args[a + 1]);
 		if (!hc->string) {
 			px_strfmt(err, "out of memory");
 			return -1;
 		}
-		return 0;
+		break;
+	default:
+		hc->re = px_regex_comp(ctx->gen, args[a + 1], 0, err);
+		if (!hc->re)
+			return -1;
+		break;
 	}
-	near = px_closest(kind, matches, PX_ARRAY_SIZE(matches));
-	if (near && !strcmp(near, kind))
-		px_strfmt(err, "'%s' is not supported (only 'status' and 'string')", kind);
-	else
-		px_strfmt(err, "unknown match '%s'%s%s%s (expects 'status' or 'string')", kind,
-		          near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
-	return -1;
+	hc->expect_owner = ctx->px;
+	return 0;
 }
 
 static int kw_http_check(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
@@ -665,7 +690,7 @@ static int judge(struct px_server *srv, int final)
 	reason = data + m.reason;
 	body = data + r;
 	blen = len - r;
-	if (hc->expect == PX_EXP_STRING && !final) {
+	if ((hc->expect == PX_EXP_STRING || hc->expect == PX_EXP_RSTRING) && !final) {
 		/* The body ends with the connection unless a length says. */
 		uint64_t clen;
 		uint16_t i;
@@ -682,18 +707,30 @@ static int judge(struct px_server *srv, int final)
 	case PX_EXP_STATUS:
 		ok = status_matches(hc, m.status) != hc->negate;
 		break;
+	case PX_EXP_RSTATUS: {
+		char code[8];
+		int n = snprintf(code, sizeof(code), "%03u", m.status);
+
+		ok = (px_regex_exec(hc->re, code, n) > 0) != hc->negate;
+		break;
+	}
 	case PX_EXP_STRING:
-		ok = (hc->string_len <= blen &&
-		      memmem(body, blen, hc->string, hc->string_len)) != hc->negate;
-		if (!ok) {
+	case PX_EXP_RSTRING:
+		if (hc->expect == PX_EXP_STRING)
+			ok = hc->string_len <= blen &&
+			     memmem(body, blen, hc->string, hc->string_len);
+		else
+			ok = px_regex_exec(hc->re, body, blen) > 0;
+		if (ok == hc->negate) {
+			/* HAProxy's words for a body that does not do. */
 			static const char nomatch[] = "HTTP content check did not match";
-			static const char unwanted[] = "HTTP content check found a response "
-			                               "content that should not be there";
+			static const char unwanted[] = "HTTP check matched unwanted content";
 
 			check_done(srv, PX_CHK_L7RSP, 0, hc->negate ? unwanted : nomatch,
 			           hc->negate ? sizeof(unwanted) - 1 : sizeof(nomatch) - 1);
 			return 1;
 		}
+		ok = 1;
 		break;
 	default:
 		ok = m.status >= 200 && m.status <= 399;

@@ -523,9 +523,12 @@ static int parse_uri_opts(char **args, int nargs, struct px_proxy *px, char **er
 			continue;
 		}
 		near = px_closest(args[a], opts, PX_ARRAY_SIZE(opts));
-		px_strfmt(err, "unknown option '%s' for 'uri'%s%s%s (expects whole, len N, "
-		          "depth N or path-only)", args[a], near ? " (did you mean '" : "",
-		          near ? near : "", near ? "'?)" : "");
+		if (near)
+			px_strfmt(err, "unknown option '%s' for 'uri' (did you mean '%s'?)",
+			          args[a], near);
+		else
+			px_strfmt(err, "unknown option '%s' for 'uri' (expects whole, len N, "
+			          "depth N or path-only)", args[a]);
 		return -1;
 	}
 	return 0;
@@ -617,6 +620,10 @@ static int kw_balance(char **args, int nargs, struct px_cfg_ctx *ctx, char **err
 	px->lb_hdr = NULL;
 	if (!strncmp(args[1], "hdr(", 4))
 		return parse_hdr(args, nargs, ctx, err);
+	if (!strcmp(args[1], "hdr")) {
+		px_strfmt(err, "'hdr' expects a header name in parentheses: hdr(NAME)");
+		return -1;
+	}
 	if (!strncmp(args[1], "random", 6)) {
 		int r = parse_random(args, nargs, px, err);
 
