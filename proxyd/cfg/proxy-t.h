@@ -90,6 +90,20 @@ struct px_errmsg {
 struct px_server;
 struct px_httpchk;
 struct px_logger;
+struct px_rules;
+struct px_cookie;
+
+/* A capture slot: "capture request|response header NAME len N" (<name>
+ * set) or "http-request capture EXPR len N". Values are stored per stream
+ * at <off>: a two-byte length (0xffff when nothing was captured) then up
+ * to <len> bytes.
+ */
+struct px_capture {
+	char *name;
+	uint32_t nlen;
+	uint32_t len;
+	uint32_t off;
+};
 struct px_logfmt;
 
 struct px_proxy {
@@ -122,8 +136,18 @@ struct px_proxy {
 	struct px_logger **loggers;
 	int nloggers;
 	struct px_logfmt *logfmt;       /* traffic log format, NULL: no log */
+	char *logfmt_str;               /* "log-format" as written, NULL: none */
+	char *logfmt_file;              /* where it was written */
+	int logfmt_line;
 	int log_at_accept;              /* default format: log the connection */
 	uint32_t uuid;                  /* position in the configuration */
+	struct px_rules *rules;         /* ACLs and rules, NULL when none */
+	struct px_cookie *ck;           /* "cookie" persistence, NULL when none */
+	struct px_capture *req_caps;    /* request captures, in %hr order */
+	uint32_t nreq_caps;
+	struct px_capture *res_caps;    /* response captures, in %hs order */
+	uint32_t nres_caps;
+	uint32_t cap_size;              /* bytes of s->caps for all slots */
 
 	/* Run-time state of this generation's proxy. */
 	uint32_t feconn;                /* client connections open now */

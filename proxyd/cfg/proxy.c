@@ -219,6 +219,28 @@ static int kw_mode(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
 	return 0;
 }
 
+/* log-format FMT: compiled at the end of parsing, when the proxy's mode
+ * and loggers are known. The last one wins, as "option httplog" does.
+ */
+static int kw_log_format(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
+{
+	struct px_proxy *px = ctx->px;
+
+	if (nargs != 2) {
+		px_strfmt(err, "expects one format string (quote it, or escape its blanks "
+		          "with '\\ ')");
+		return -1;
+	}
+	px->logfmt_str = px_gen_strdup(ctx->gen, args[1]);
+	px->logfmt_file = px_gen_strdup(ctx->gen, ctx->file ? ctx->file : "");
+	px->logfmt_line = ctx->line;
+	if (!px->logfmt_str || !px->logfmt_file) {
+		px_strfmt(err, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 static int kw_maxconn(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
 {
 	uint64_t v;
@@ -482,6 +504,9 @@ static int kw_option(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
 			ctx->px->options &= ~PX_OPT_TCPLOG;
 		if (!ctx->negate && options[i].flag == PX_OPT_TCPLOG)
 			ctx->px->options &= ~PX_OPT_HTTPLOG;
+		/* ... and a log-format written before them. */
+		if (!ctx->negate && (options[i].flag & (PX_OPT_HTTPLOG | PX_OPT_TCPLOG)))
+			ctx->px->logfmt_str = NULL;
 		return 0;
 	}
 	near = px_closest(args[1], names, PX_ARRAY_SIZE(names));
@@ -565,7 +590,22 @@ static void finalize_proxy(struct px_cfg_ctx *ctx, struct px_proxy *px)
 			            "stop talking will keep their connection forever; set "
 			            "'timeout client', 'timeout connect' and 'timeout server'",
 			            px->kind, px->id);
-		if (px->nloggers && !(px->options & (PX_OPT_HTTPLOG | PX_OPT_TCPLOG))) {
+		if (px->nloggers && px->logfmt_str) {
+			const char *file = ctx->file;
+			int line = ctx->line;
+
+			ctx->file = px->logfmt_file;
+			ctx->line = px->logfmt_line;
+			px->logfmt = px_logfmt_compile(ctx, px->logfmt_str, &err);
+			if (!px->logfmt) {
+				px_cfg_error(ctx, "log-format: %s", err);
+				free(err);
+			}
+			ctx->file = file;
+			ctx->line = line;
+			if (!px->logfmt)
+				return;
+		} else if (px->nloggers && !(px->options & (PX_OPT_HTTPLOG | PX_OPT_TCPLOG))) {
 			/* Without a log format option, HAProxy logs each
 			 * connection as it is accepted (sess.c).
 			 */
@@ -606,6 +646,7 @@ void px_proxy_finalize(struct px_cfg_ctx *ctx)
 
 static const struct px_cfg_kw proxy_kws[] = {
 	{ .name = "mode", .sections = PX_SEC_PROXIES, .parse = kw_mode },
+	{ .name = "log-format", .sections = PX_SEC_FE, .parse = kw_log_format },
 	{ .name = "maxconn", .sections = PX_SEC_FE, .parse = kw_maxconn },
 	{ .name = "timeout", .sections = PX_SEC_PROXIES, .parse = kw_timeout },
 	{ .name = "default_backend", .sections = PX_SEC_FE, .parse = kw_default_backend },

@@ -72,6 +72,47 @@ int px_err_index(int status)
 	return -1;
 }
 
+/* The standard reason phrase of any status (RFC 9110), for responses
+ * rules make or change.
+ */
+const char *px_http_reason(int status)
+{
+	static const struct {
+		int code;
+		const char *reason;
+	} std[] = {
+		{ 100, "Continue" }, { 101, "Switching Protocols" }, { 102, "Processing" },
+		{ 103, "Early Hints" }, { 200, "OK" }, { 201, "Created" }, { 202, "Accepted" },
+		{ 203, "Non-Authoritative Information" }, { 204, "No Content" },
+		{ 205, "Reset Content" }, { 206, "Partial Content" }, { 207, "Multi-Status" },
+		{ 300, "Multiple Choices" }, { 301, "Moved Permanently" }, { 302, "Found" },
+		{ 303, "See Other" }, { 304, "Not Modified" }, { 305, "Use Proxy" },
+		{ 307, "Temporary Redirect" }, { 308, "Permanent Redirect" },
+		{ 400, "Bad Request" }, { 401, "Unauthorized" }, { 402, "Payment Required" },
+		{ 403, "Forbidden" }, { 404, "Not Found" }, { 405, "Method Not Allowed" },
+		{ 406, "Not Acceptable" }, { 407, "Proxy Authentication Required" },
+		{ 408, "Request Timeout" }, { 409, "Conflict" }, { 410, "Gone" },
+		{ 411, "Length Required" }, { 412, "Precondition Failed" },
+		{ 413, "Payload Too Large" }, { 414, "URI Too Long" },
+		{ 415, "Unsupported Media Type" }, { 416, "Range Not Satisfiable" },
+		{ 417, "Expectation Failed" }, { 421, "Misdirected Request" },
+		{ 422, "Unprocessable Content" }, { 425, "Too Early" },
+		{ 426, "Upgrade Required" }, { 428, "Precondition Required" },
+		{ 429, "Too Many Requests" }, { 431, "Request Header Fields Too Large" },
+		{ 451, "Unavailable For Legal Reasons" }, { 500, "Internal Server Error" },
+		{ 501, "Not Implemented" }, { 502, "Bad Gateway" },
+		{ 503, "Service Unavailable" }, { 504, "Gateway Timeout" },
+		{ 505, "HTTP Version Not Supported" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(std) / sizeof(std[0]); i++)
+		if (std[i].code == status)
+			return std[i].reason;
+	return status < 200 ? "Informational" : status < 300 ? "Success" :
+	       status < 400 ? "Redirection" : status < 500 ? "Client Error" : "Server Error";
+}
+
 const char *px_err_reason(int status)
 {
 	int i = px_err_index(status);

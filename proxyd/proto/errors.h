@@ -7,5 +7,6 @@
 int px_err_index(int status);
 const struct px_errmsg *px_errmsg_get(const struct px_proxy *px, int status);
 const char *px_err_reason(int status);
+const char *px_http_reason(int status);
 
 #endif

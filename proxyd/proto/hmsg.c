@@ -92,11 +92,18 @@ void px_hmsg_load(struct px_hmsg *hm, const char *base, const struct px_h1_msg *
 int px_hmsg_find(const struct px_hmsg *hm, const char *name, size_t nlen, int from)
 {
 	uint32_t i;
+	int c0;
 
+	if (!nlen)
+		return -1;
+	c0 = name[0] | 0x20;
+	/* Length and first letter rule out nearly every other field before
+	 * a full comparison.
+	 */
 	for (i = from < 0 ? 0 : (uint32_t)from; i < hm->nhdr; i++) {
 		const struct px_hfield *f = &hm->hdr[i];
 
-		if (f->nl == nlen && !strncasecmp(f->n, name, nlen))
+		if (f->nl == nlen && (f->n[0] | 0x20) == c0 && !strncasecmp(f->n, name, nlen))
 			return (int)i;
 	}
 	return -1;

@@ -501,14 +501,25 @@ static int req_head(struct px_stream *s)
 	if (s->req.meth_len == 4 && !memcmp(base + s->req.meth, "POST", 4))
 		s->flags |= PX_STF_POST;
 
+	/* A small body already here lets a response made by a rule keep
+	 * the connection: the body is skipped with the head.
+	 */
+	if (s->req_body == PX_BODY_CLEN && b->len - s->req.hdr_len >= clen)
+		s->flags |= PX_STF_REQ_WHOLE;
 	hm = px_hmsg_req();
 	px_hmsg_load(hm, base, &s->req);
 	r = px_rules_request(s, hm);
 	if (r != 0) {
-		if (r < 0)
+		if (r < 0) {
 			px_stream_local(s, 500, 'P', 'R');
-		else if (s->flags & PX_STF_LOCAL_KA)
-			s->req_fwd = s->req.hdr_len;   /* consumed when the answer is sent */
+		} else if (s->flags & PX_STF_LOCAL_KA) {
+			/* Consumed when the answer is sent. */
+			s->req_fwd = s->req.hdr_len;
+			if (s->flags & PX_STF_REQ_WHOLE) {
+				s->req_fwd += (uint32_t)clen;
+				s->rq = PX_RQ_DONE;
+			}
+		}
 		if (s->rq != PX_RQ_DONE)
 			s->flags &= ~PX_STF_LOCAL_KA;
 		return 1;
@@ -740,6 +751,9 @@ static int res_head(struct px_stream *s)
 	}
 	if (s->res_body == PX_BODY_CHUNKED)
 		px_h1_chunk_init(&s->res_chunk);
+	/* "Content-Length: 0" is a complete message already. */
+	if (s->res_body == PX_BODY_CLEN && !s->res_left)
+		s->res_body = PX_BODY_NONE;
 	s->rs = s->res_body == PX_BODY_NONE ? PX_RS_DONE : PX_RS_BODY;
 	return 1;
 }

@@ -22,6 +22,7 @@
 #include "proto/listener.h"
 #include "proto/sess.h"
 #include "proto/stream.h"
+#include "rules/vars.h"
 #include "proto/tcp.h"
 
 #define LINGER_MS 1000
@@ -149,6 +150,8 @@ static void sess_close(struct px_sess *sess, int rst)
 	}
 	if (sess->own)
 		px_sess_drop_srvconn(sess);
+	if (sess->vars)
+		px_var_free_all(&sess->vars);
 	px_timer_del(sess->loop, &sess->timer);
 	px_list_del(&sess->link);
 	nsessions--;

@@ -71,6 +71,7 @@ enum px_sc_state {
 #define PX_STF_POST         0x800000 /* POST request (cookie postonly) */
 #define PX_STF_LOCAL_KA     0x1000000 /* proxyd's own response keeps the connection */
 #define PX_STF_BY_RULE      0x2000000 /* the local response comes from a rule */
+#define PX_STF_REQ_WHOLE    0x4000000 /* the whole request body is in the buffer */
 
 struct px_stream {
 	struct px_sess *sess;

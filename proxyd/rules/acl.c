@@ -218,6 +218,13 @@ static int add_pattern(struct px_cfg_ctx *ctx, struct px_acl_term *t, const char
 			return -1;
 		}
 		p->u.str.len = (uint32_t)strlen(v);
+		/* -i: patterns are lowered once here, samples once per match. */
+		if (t->icase) {
+			uint32_t k;
+
+			for (k = 0; k < p->u.str.len; k++)
+				p->u.str.p[k] = (char)tolower((unsigned char)p->u.str.p[k]);
+		}
 		break;
 	}
 	t->npats++;
@@ -436,13 +443,6 @@ static struct px_acl_term *term_parse(char **args, int nargs, struct px_cfg_ctx 
 		return NULL;
 	}
 	if (t->match == PX_M_STR && t->npats > 8) {
-		if (t->icase)
-			for (i = 0; i < (int)t->npats; i++) {
-				uint32_t k;
-
-				for (k = 0; k < t->pats[i].u.str.len; k++)
-					t->pats[i].u.str.p[k] = (char)tolower((unsigned char)t->pats[i].u.str.p[k]);
-			}
 		qsort(t->pats, t->npats, sizeof(*t->pats), pat_cmp);
 		t->sorted = 1;
 	}
@@ -694,27 +694,30 @@ oom:
 
 /* --- matching --------------------------------------------------------------- */
 
-static int str_eq(const char *a, uint32_t al, const char *b, uint32_t bl, int icase)
+/* memmem() for the short needles of patterns: glibc's pays a set-up cost
+ * on every call that a first-byte scan avoids.
+ */
+static int find_sub(const char *h, uint32_t hl, const char *n, uint32_t nl)
 {
-	return al == bl && (icase ? !strncasecmp(a, b, al) : !memcmp(a, b, al));
-}
+	const char *p = h, *end = h + hl;
 
-static int mem_find(const char *h, uint32_t hl, const char *n, uint32_t nl, int icase)
-{
-	uint32_t i;
-
-	if (nl > hl)
-		return 0;
-	if (!icase)
-		return memmem(h, hl, n, nl) != NULL;
-	for (i = 0; i + nl <= hl; i++)
-		if (!strncasecmp(h + i, n, nl))
+	if (!nl)
+		return 1;
+	while ((uint32_t)(end - p) >= nl && (p = memchr(p, n[0], end - p - nl + 1))) {
+		if (!memcmp(p + 1, n + 1, nl - 1))
 			return 1;
+		p++;
+	}
 	return 0;
 }
 
+static inline char lower(char c)
+{
+	return (unsigned char)(c - 'A') < 26 ? (char)(c | 0x20) : c;
+}
+
 /* <n> appears in <h> as a whole part delimited by <delims> (or the ends). */
-static int part_match(const char *h, uint32_t hl, const char *n, uint32_t nl, int icase,
+static int part_match(const char *h, uint32_t hl, const char *n, uint32_t nl,
                       const char *delims)
 {
 	uint32_t i;
@@ -726,7 +729,7 @@ static int part_match(const char *h, uint32_t hl, const char *n, uint32_t nl, in
 			continue;
 		if (i + nl < hl && !strchr(delims, h[i + nl]))
 			continue;
-		if (icase ? !strncasecmp(h + i, n, nl) : !memcmp(h + i, n, nl))
+		if (!memcmp(h + i, n, nl))
 			return 1;
 	}
 	return 0;
@@ -734,18 +737,8 @@ static int part_match(const char *h, uint32_t hl, const char *n, uint32_t nl, in
 
 static int bsearch_str(const struct px_acl_term *t, const char *s, uint32_t len)
 {
-	char low[256];
 	uint32_t lo = 0, hi = t->npats;
 
-	if (t->icase) {
-		uint32_t i;
-
-		if (len > sizeof(low))
-			return 0;
-		for (i = 0; i < len; i++)
-			low[i] = (char)tolower((unsigned char)s[i]);
-		s = low;
-	}
 	while (lo < hi) {
 		uint32_t mid = (lo + hi) / 2;
 		const struct px_pat *p = &t->pats[mid];
@@ -844,6 +837,19 @@ static int term_match(const struct px_acl_term *t, struct px_smp *smp)
 		const char *s = smp->u.str.p;
 		uint32_t len = smp->u.str.len;
 
+		/* Patterns were lowered at load time; lower the sample once.
+		 * Regexes are compiled caseless instead.
+		 */
+		if (t->icase && t->match != PX_M_REG) {
+			uint32_t sz, k;
+			char *low = px_trash(&sz);
+
+			if (len > sz)
+				len = sz;
+			for (k = 0; k < len; k++)
+				low[k] = lower(s[k]);
+			s = low;
+		}
 		if (t->sorted)
 			return bsearch_str(t, s, len);
 		for (i = 0; i < t->npats; i++) {
@@ -853,19 +859,19 @@ static int term_match(const struct px_acl_term *t, struct px_smp *smp)
 
 			switch (t->match) {
 			case PX_M_STR:
-				if (str_eq(s, len, ps, pl, t->icase))
+				if (len == pl && !memcmp(s, ps, pl))
 					return 1;
 				break;
 			case PX_M_BEG:
-				if (len >= pl && str_eq(s, pl, ps, pl, t->icase))
+				if (len >= pl && !memcmp(s, ps, pl))
 					return 1;
 				break;
 			case PX_M_END:
-				if (len >= pl && str_eq(s + len - pl, pl, ps, pl, t->icase))
+				if (len >= pl && !memcmp(s + len - pl, ps, pl))
 					return 1;
 				break;
 			case PX_M_SUB:
-				if (mem_find(s, len, ps, pl, t->icase))
+				if (pl <= len && find_sub(s, len, ps, pl))
 					return 1;
 				break;
 			case PX_M_REG:
@@ -873,11 +879,11 @@ static int term_match(const struct px_acl_term *t, struct px_smp *smp)
 					return 1;
 				break;
 			case PX_M_DOM:
-				if (part_match(s, len, ps, pl, t->icase, "/?.:"))
+				if (part_match(s, len, ps, pl, "/?.:"))
 					return 1;
 				break;
 			case PX_M_DIR:
-				if (part_match(s, len, ps, pl, t->icase, "/?"))
+				if (part_match(s, len, ps, pl, "/?"))
 					return 1;
 				break;
 			}
@@ -892,23 +898,19 @@ static int acl_eval(const struct px_acl *a, struct px_smp_ctx *ctx)
 
 	for (t = a->terms; t; t = t->next) {
 		struct px_smp smp;
-		int found = 0;
 
 		ctx->multi = 1;
 		ctx->it_idx = -1;
 		ctx->it_pos = UINT32_MAX;
+		/* A value a converter rejects does not end the walk. */
 		do {
 			ctx->more = 0;
-			if (!px_expr_eval(t->expr, ctx, &smp))
-				break;
-			found = 1;
-			if (term_match(t, &smp)) {
+			if (px_expr_eval(t->expr, ctx, &smp) && term_match(t, &smp)) {
 				ctx->multi = 0;
 				return 1;
 			}
 		} while (ctx->more);
 		ctx->multi = 0;
-		(void)found;
 	}
 	return 0;
 }

@@ -63,9 +63,16 @@ static int hdr_next(const struct px_hmsg *hm, const char *name, size_t nl, int s
 			*pos = UINT32_MAX;
 			continue;
 		}
-		for (s = p; s < end && (q || *s != ','); s++)
-			if (*s == '"')
-				q = !q;
+		/* Most values hold no quoted string: find the comma directly. */
+		if (!memchr(p, '"', end - p)) {
+			s = memchr(p, ',', end - p);
+			if (!s)
+				s = end;
+		} else {
+			for (s = p; s < end && (q || *s != ','); s++)
+				if (*s == '"')
+					q = !q;
+		}
 		*pos = s < end ? (uint32_t)(s + 1 - f->v) : UINT32_MAX;
 		while (p < s && (*p == ' ' || *p == '\t'))
 			p++;
@@ -114,14 +121,8 @@ static int hdr_fetch(struct px_hmsg *hm, const struct px_arg *args, int split,
 			return 0;
 		ctx->it_idx = idx;
 		ctx->it_pos = pos;
-		/* Another value follows if the cursor finds one. */
-		{
-			int i2 = idx;
-			uint32_t p2 = pos, l2;
-			const char *v2;
-
-			ctx->more = hdr_next(hm, name, nl, split, &i2, &p2, &v2, &l2);
-		}
+		/* Ask again: the next call returns the next value or nothing. */
+		ctx->more = 1;
 		set_str(smp, v, vl);
 		return 1;
 	}
@@ -287,15 +288,20 @@ static int f_base(const struct px_arg *a, struct px_smp *smp, struct px_smp_ctx 
 	return 1;
 }
 
-/* The method: from the request being analysed, else from the request
- * line kept for the log.
+/* The method of the request being analysed; nothing in the response
+ * phase, as HAProxy 2.6 (capture.req.method keeps it for logs).
  */
 static int f_method(const struct px_arg *a, struct px_smp *smp, struct px_smp_ctx *ctx)
 {
-	if (ctx->req) {
-		set_str(smp, ctx->req->sl[PX_SL_METH], ctx->req->sll[PX_SL_METH]);
-		return 1;
-	}
+	if (!ctx->req)
+		return 0;
+	set_str(smp, ctx->req->sl[PX_SL_METH], ctx->req->sll[PX_SL_METH]);
+	return 1;
+}
+
+/* The method from the request line kept for the log. */
+static int f_cap_method(const struct px_arg *a, struct px_smp *smp, struct px_smp_ctx *ctx)
+{
 	if (ctx->s && ctx->s->rline_len) {
 		const char *sp = memchr(ctx->s->rline, ' ', ctx->s->rline_len);
 
@@ -471,14 +477,7 @@ static int cook_fetch(struct px_hmsg *hm, int res, const struct px_arg *a,
 			return 0;
 		ctx->it_idx = idx;
 		ctx->it_pos = pos;
-		{
-			int i2 = idx;
-			uint32_t p2 = pos, l2;
-			const char *v2;
-
-			ctx->more = cookie_next(hm, res, a[0].u.str.p, a[0].u.str.len, &i2, &p2,
-			                        &v2, &l2);
-		}
+		ctx->more = 1;
 		set_str(smp, v, vl);
 		return 1;
 	}
@@ -775,7 +774,7 @@ static const struct px_fetch_kw fetch_kws[] = {
 	{ "capture.req.hdr", f_cap_req,    "i",   NULL, S, ANY },
 	{ "capture.res.hdr", f_cap_res,    "i",   NULL, S, ANY },
 	{ "capture.req.uri", f_cap_req_uri, "",   NULL, S, ANY },
-	{ "capture.req.method", f_method,  "",    NULL, S, ANY },
+	{ "capture.req.method", f_cap_method, "", NULL, S, ANY },
 	{ "str",           f_str,          "s",   NULL, S, ANY },
 	{ "int",           f_int,          "i",   NULL, I, ANY },
 	{ "bool",          f_bool,         "i",   NULL, PX_SMP_BOOL, ANY },

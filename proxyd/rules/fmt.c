@@ -145,6 +145,11 @@ struct px_logfmt *px_fmt_compile(struct px_cfg_ctx *ctx, const char *fmt, int mo
 				for (p++; p < end; ) {
 					int on = *p == '+';
 
+					if (*p == ',') {   /* "%{+Q,+E}" */
+						p++;
+						continue;
+					}
+
 					if ((*p != '+' && *p != '-') || p + 1 >= end) {
 						px_strfmt(err, "invalid flag in '%%{%.*s}'",
 						          (int)(end - p), p);
@@ -427,19 +432,22 @@ static void put_rline_part(struct out *o, const struct px_stream *s, int part, u
 	put_str(o, start, end - start, flags);
 }
 
-/* Captured header values: "{v1|v2}" (%hr, %hs) or "v1 v2" (%hrl, %hsl),
- * with the characters that would confuse a parser of the line encoded
- * as #XX. Nothing at all when the frontend captures nothing.
+/* Captured header values: "{v1|v2}" (%hr, %hs) or "v1 v2" (%hrl, %hsl).
+ * Characters that would confuse a parser of the line ('"', '#', '{', '|',
+ * '}', controls) are encoded as #XX. With +Q the braced form is quoted
+ * whole, the list form value by value ("" for a missing one), as HAProxy
+ * does. Nothing at all when the frontend captures nothing.
  */
 static void put_caps(struct out *o, const struct px_stream *s, const struct px_capture *c,
                      uint32_t nc, int braces, uint8_t flags)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	int q = flags & LF_Q;
 	uint32_t i, k;
 
 	if (!nc)
 		return;
-	if (flags & LF_Q)
+	if (braces && q)
 		put_c(o, '"');
 	if (braces)
 		put_c(o, '{');
@@ -451,14 +459,16 @@ static void put_caps(struct out *o, const struct px_stream *s, const struct px_c
 			put_c(o, braces ? '|' : ' ');
 		if (len == 0xffff) {
 			if (!braces)
-				put_c(o, '-');
+				put_str(o, q ? "\"\"" : "-", q ? 2 : 1, 0);
 			continue;
 		}
+		if (!braces && q)
+			put_c(o, '"');
 		for (k = 0; k < len; k++) {
 			unsigned char ch = v[2 + k];
 
-			if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '#' ||
-			    (braces && (ch == '{' || ch == '|' || ch == '}')) || (!braces && ch == ' ')) {
+			if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '#' || ch == '{' ||
+			    ch == '|' || ch == '}') {
 				put_c(o, '#');
 				put_c(o, hex[ch >> 4]);
 				put_c(o, hex[ch & 15]);
@@ -466,10 +476,12 @@ static void put_caps(struct out *o, const struct px_stream *s, const struct px_c
 				put_c(o, (char)ch);
 			}
 		}
+		if (!braces && q)
+			put_c(o, '"');
 	}
 	if (braces)
 		put_c(o, '}');
-	if (flags & LF_Q)
+	if (braces && q)
 		put_c(o, '"');
 }
 
@@ -493,7 +505,7 @@ static void put_expr(struct out *o, const struct lf_node *n, struct px_smp_ctx *
 	for (i = 0; i < smp.u.str.len; i++) {
 		unsigned char c = (unsigned char)smp.u.str.p[i];
 
-		if ((n->flags & LF_E) && (c == '"' || c == '\\')) {
+		if ((n->flags & LF_E) && (c == '"' || c == '\\' || c == ']')) {
 			put_c(o, '\\');
 			put_c(o, (char)c);
 		} else if (log && (c < 0x20 || c == 0x7f)) {

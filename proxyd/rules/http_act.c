@@ -376,6 +376,23 @@ static int valid_target(const char *p, uint32_t len)
 	return 1;
 }
 
+/* The authority of an absolute-form target ("http://host:port/path"). */
+static int absolute_authority(const char *u, uint32_t len, const char **auth, uint32_t *alen)
+{
+	const char *end = u + len, *c = memchr(u, ':', len), *a, *e;
+
+	if (!c || c == u || end - c < 3 || c[1] != '/' || c[2] != '/')
+		return 0;
+	a = c + 3;
+	for (e = a; e < end && *e != '/' && *e != '?' && *e != '#'; e++)
+		;
+	if (e == a)
+		return 0;
+	*auth = a;
+	*alen = (uint32_t)(e - a);
+	return 1;
+}
+
 /* Splits the target into prefix (scheme://authority), path and query
  * (with its '?').
  */
@@ -413,11 +430,24 @@ static enum px_act_ret set_target(const struct px_rule *r, struct px_rules_run *
 		return PX_ACT_CONT;
 	}
 	if (part == SL_URI) {
+		const char *auth;
+		uint32_t alen;
+
 		if (!vl) {
 			px_rules_refused(r, "request target");
 			return PX_ACT_CONT;
 		}
-		return px_hmsg_set_sl(hm, PX_SL_URI, v, vl) < 0 ? PX_ACT_ERR : PX_ACT_CONT;
+		if (px_hmsg_set_sl(hm, PX_SL_URI, v, vl) < 0)
+			return PX_ACT_ERR;
+		/* An absolute target names the host: Host must agree with it
+		 * (RFC 9112 3.2), as HAProxy makes it.
+		 */
+		if (absolute_authority(hm->sl[PX_SL_URI], vl, &auth, &alen)) {
+			del_all(hm, "host", 4);
+			if (px_hmsg_add(hm, "Host", 4, auth, alen) < 0)
+				return PX_ACT_ERR;
+		}
+		return PX_ACT_CONT;
 	}
 	split_target(hm, &pre, &pl, &ql);
 	out = px_scratch(2, &sz);
@@ -558,7 +588,7 @@ static int p_set_status(struct px_rule *r, char **args, int nargs, unsigned use,
 static enum px_act_ret a_set_status(const struct px_rule *r, struct px_rules_run *run)
 {
 	struct px_hmsg *hm = run->hm;
-	const char *reason = r->name ? r->name : px_err_reason((int)r->i1);
+	const char *reason = r->name ? r->name : px_http_reason((int)r->i1);
 	char code[4];
 
 	code[0] = (char)('0' + r->i1 / 100);
@@ -809,7 +839,10 @@ static int p_capture(struct px_rule *r, char **args, int nargs, unsigned use,
 	if (!strcmp(args[2], "id")) {
 		uint32_t nc = use & PX_USE_RES ? fe->nres_caps : fe->nreq_caps;
 
-		if (n >= nc) {
+		/* A backend uses the slots of whichever frontend sends it the
+		 * stream: checked at run time.
+		 */
+		if ((fe->cap & PX_CAP_FE) && n >= nc) {
 			px_strfmt(err, "no %s capture slot %llu (declare it first with "
 			          "'declare capture %s len N' or 'capture %s header')",
 			          use & PX_USE_RES ? "response" : "request", (unsigned long long)n,

@@ -70,11 +70,19 @@ static size_t name_colon(const char *s)
 	return n;
 }
 
+/* Quotes for a replacement that holds blanks, so that it stays one word. */
+static const char *q(const char *s)
+{
+	return strchr(s, ' ') ? "\"" : "";
+}
+
 /* The modern equivalent of a legacy rule, when its shape allows one. */
 static void hint(struct px_cfg_ctx *ctx, int k, char **args, int cstart, int nargs)
 {
 	const char *kw = legacy[k].name, *dir = legacy[k].res ? "http-response" : "http-request";
 	const char *re = cstart > 1 ? args[1] : "", *repl = cstart > 2 ? args[2] : "";
+	/* The "i" keywords match regardless of case: PCRE2's inline flag. */
+	const char *ic = legacy[k].icase ? "(?i)" : "";
 	char buf[1024];
 
 	if (ctx->hinted & HINT_BIT(k))
@@ -99,13 +107,15 @@ static void hint(struct px_cfg_ctx *ctx, int k, char **args, int cstart, int nar
 		char r2[512];
 
 		if (shift_refs(repl + 3, r2, sizeof(r2)) == 0)
-			snprintf(buf, sizeof(buf), "http-request replace-pathq ^%s %s", re + 10, r2);
+			snprintf(buf, sizeof(buf), "http-request replace-pathq %s^%s %s%s%s", ic,
+			         re + 10, q(r2), r2, q(r2));
 	} else if (re[0] == '^') {
 		size_t n = name_colon(re + 1);
+		const char *r = repl + n + 2;
 
 		if (n && !strncasecmp(repl, re + 1, n) && repl[n] == ':' && repl[n + 1] == ' ')
-			snprintf(buf, sizeof(buf), "%s replace-header %.*s %s %s", dir, (int)n, re + 1,
-			         re + n + 3, repl + n + 2);
+			snprintf(buf, sizeof(buf), "%s replace-header %.*s %s^%s %s%s%s", dir, (int)n,
+			         re + 1, ic, re + n + 3, q(r), r, q(r));
 	}
 	if (!buf[0])
 		snprintf(buf, sizeof(buf), "%s replace-header NAME REGEX FMT (headers) or "
@@ -121,6 +131,50 @@ static void hint(struct px_cfg_ctx *ctx, int k, char **args, int cstart, int nar
 	            "equivalent is: %s", kw, buf);
 }
 
+/* Tells whether <re> ends inside a bracket expression ("[^ :" cut at an
+ * unescaped blank).
+ */
+static int open_bracket(const char *re)
+{
+	int in = 0;
+
+	for (; *re; re++) {
+		if (*re == '\\' && re[1])
+			re++;
+		else if (!in && *re == '[')
+			in = re[1] == ']' || (re[1] == '^' && re[2] == ']') ? 2 : 1;
+		else if (in == 2)
+			in = 1;   /* a ']' right after '[' or '[^' is literal */
+		else if (in && *re == ']')
+			in = 0;
+	}
+	return in;
+}
+
+/* The seed prints one reqirep with a blank inside a bracket expression
+ * ("^([^ :]*)\ /mirror/..."), which the tokenizer cuts in two. A regex
+ * cannot end inside brackets, so the words are put back together.
+ */
+static int rejoin_regex(struct px_cfg_ctx *ctx, char **args, int *nargs)
+{
+	while (*nargs > 2 && open_bracket(args[1])) {
+		size_t l1 = strlen(args[1]), l2 = strlen(args[2]);
+		char *j = px_gen_alloc(ctx->gen, l1 + l2 + 2);
+		int i;
+
+		if (!j)
+			return -1;
+		memcpy(j, args[1], l1);
+		j[l1] = ' ';
+		memcpy(j + l1 + 1, args[2], l2 + 1);
+		args[1] = j;
+		for (i = 2; i + 1 < *nargs; i++)
+			args[i] = args[i + 1];
+		(*nargs)--;
+	}
+	return 0;
+}
+
 static int kw_legacy(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
 {
 	struct px_rules *rules;
@@ -133,6 +187,10 @@ static int kw_legacy(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
 	if (ctx->px->cap & PX_CAP_DEF) {
 		px_strfmt(err, "rules belong in frontend, backend or listen sections, not in "
 		          "defaults");
+		return -1;
+	}
+	if (legacy[k].kind != LG_ADD && rejoin_regex(ctx, args, &nargs) < 0) {
+		px_strfmt(err, "out of memory");
 		return -1;
 	}
 	cstart = px_cond_start(args, nargs);

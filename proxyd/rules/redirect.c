@@ -2,6 +2,7 @@
  * http-response action) and "http-request return", in HAProxy 2.x's byte
  * layout, sent on a kept-alive connection when the request allows it.
  */
+#include <ctype.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@ enum { RD_LOCATION = 0, RD_PREFIX, RD_SCHEME };
 
 #define RD_DROP_QUERY   0x01
 #define RD_APPEND_SLASH 0x02
+#define RD_IGNORE_EMPTY 0x04
 
 /* Extra arguments of a redirect. */
 struct redir {
@@ -97,13 +99,16 @@ int px_redirect_parse(struct px_rule *r, char **args, int nargs, unsigned use,
 			r->nlen |= RD_DROP_QUERY;
 		} else if (!strcmp(args[i], "append-slash")) {
 			r->nlen |= RD_APPEND_SLASH;
+		} else if (!strcmp(args[i], "ignore-empty")) {
+			r->nlen |= RD_IGNORE_EMPTY;
 		} else if (!strcmp(args[i], "set-cookie") && i + 1 < nargs) {
 			rd->set_cookie = px_gen_strdup(ctx->gen, args[++i]);
 		} else if (!strcmp(args[i], "clear-cookie") && i + 1 < nargs) {
 			rd->clear_cookie = px_gen_strdup(ctx->gen, args[++i]);
 		} else {
 			px_strfmt(err, "unexpected '%s' in redirect (code N, drop-query, "
-			          "append-slash, set-cookie NAME[=VALUE], clear-cookie NAME)", args[i]);
+			          "append-slash, ignore-empty, set-cookie NAME[=VALUE], "
+			          "clear-cookie NAME[=])", args[i]);
 			return -1;
 		}
 	}
@@ -143,8 +148,20 @@ static void o_num(struct out *o, uint64_t v)
  */
 static int can_keep(const struct px_stream *s)
 {
-	return s->rq == PX_RQ_DONE && !(s->flags & (PX_STF_REQ_CLOSE | PX_STF_UPGRADE)) &&
-	       s->req.vmin >= 1;
+	return (s->rq == PX_RQ_DONE || (s->flags & PX_STF_REQ_WHOLE)) &&
+	       !(s->flags & (PX_STF_REQ_CLOSE | PX_STF_UPGRADE));
+}
+
+/* Ends a head: "connection: close" when the connection ends after it,
+ * "connection: keep-alive" when an HTTP/1.0 client asked to keep it.
+ */
+static void end_head(struct out *o, const struct px_stream *s)
+{
+	if (!can_keep(s))
+		o_str(o, "connection: close\r\n");
+	else if (s->req.vmin == 0)
+		o_str(o, "connection: keep-alive\r\n");
+	o_str(o, "\r\n");
 }
 
 enum px_act_ret px_redirect_run(const struct px_rule *r, struct px_rules_run *run)
@@ -154,7 +171,7 @@ enum px_act_ret px_redirect_run(const struct px_rule *r, struct px_rules_run *ru
 	struct px_hmsg *req = run->sctx.req;
 	struct out o;
 	const char *v;
-	uint32_t vl, sz;
+	uint32_t vl, sz, loc;
 	char *t;
 	int code = (int)r->i2;
 
@@ -172,6 +189,7 @@ enum px_act_ret px_redirect_run(const struct px_rule *r, struct px_rules_run *ru
 	o_str(&o, " ");
 	o_str(&o, redirect_reason(code));
 	o_str(&o, "\r\ncontent-length: 0\r\nlocation: ");
+	loc = o.len;
 	if (r->i1 == RD_LOCATION) {
 		o_put(&o, v, vl);
 	} else {
@@ -181,6 +199,11 @@ enum px_act_ret px_redirect_run(const struct px_rule *r, struct px_rules_run *ru
 		if (!req)
 			return PX_ACT_CONT;
 		px_hmsg_path(req, &path, &plen);
+		/* The asterisk form ("OPTIONS *") has no path: "/" stands in. */
+		if (!plen || path[0] != '/') {
+			path = "/";
+			plen = 1;
+		}
 		if (!(r->nlen & RD_DROP_QUERY) && px_hmsg_query(req, &q, &qlen)) {
 			q--;
 			qlen++;
@@ -202,10 +225,12 @@ enum px_act_ret px_redirect_run(const struct px_rule *r, struct px_rules_run *ru
 		if (q)
 			o_put(&o, q, qlen);
 	}
-	if (!px_rules_value_ok(o.p, o.len)) {
+	if (!px_rules_value_ok(o.p + loc, o.len - loc)) {
 		px_rules_refused(r, "location");
 		return PX_ACT_CONT;
 	}
+	if (o.len == loc && (r->nlen & RD_IGNORE_EMPTY))
+		return PX_ACT_CONT;
 	o_str(&o, "\r\n");
 	if (code != 301 && code != 308)
 		o_str(&o, "cache-control: no-cache\r\n");
@@ -217,9 +242,9 @@ enum px_act_ret px_redirect_run(const struct px_rule *r, struct px_rules_run *ru
 	if (rd->clear_cookie) {
 		o_str(&o, "set-cookie: ");
 		o_str(&o, rd->clear_cookie);
-		o_str(&o, "=; Expires=Thu, 01-Jan-1970 00:00:01 GMT; path=/;\r\n");
+		o_str(&o, "; path=/; Max-Age=0;\r\n");
 	}
-	o_str(&o, "\r\n");
+	end_head(&o, s);
 	if (o.overflow)
 		return PX_ACT_ERR;
 	px_stream_local_dyn(s, code, 'L', run->dir == PX_USE_RES ? 'H' : 'R', o.p, o.len,
@@ -342,7 +367,12 @@ int px_return_parse(struct px_rule *r, char **args, int nargs, unsigned use,
 					return -1;
 			}
 		} else if (!strcmp(k, "hdr") && i + 2 < nargs) {
-			rt->hnames[rt->nhdrs] = px_gen_strdup(ctx->gen, args[i + 1]);
+			char *hn = px_gen_strdup(ctx->gen, args[i + 1]), *c;
+
+			/* Sent lower-cased, as HAProxy 2.x does. */
+			for (c = hn; c && *c; c++)
+				*c = (char)tolower((unsigned char)*c);
+			rt->hnames[rt->nhdrs] = hn;
 			rt->hvals[rt->nhdrs] = px_fmt_compile(ctx, args[i + 2], PX_FMT_VALUE, use, err);
 			if (!rt->hvals[rt->nhdrs])
 				return -1;
@@ -382,7 +412,7 @@ enum px_act_ret px_return_run(const struct px_rule *r, struct px_rules_run *run)
 	o_str(&o, "HTTP/1.1 ");
 	o_num(&o, (uint64_t)r->i1);
 	o_str(&o, " ");
-	o_str(&o, px_err_reason((int)r->i1));
+	o_str(&o, px_http_reason((int)r->i1));
 	o_str(&o, "\r\n");
 	for (i = 0; i < rt->nhdrs; i++) {
 		char *hv = px_scratch(0, &hsz);
@@ -405,7 +435,7 @@ enum px_act_ret px_return_run(const struct px_rule *r, struct px_rules_run *run)
 		o_str(&o, rt->ctype);
 		o_str(&o, "\r\n");
 	}
-	o_str(&o, "\r\n");
+	end_head(&o, s);
 	if (!(s->flags & PX_STF_HEAD))
 		o_put(&o, body, blen);
 	if (o.overflow)

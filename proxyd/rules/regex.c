@@ -117,8 +117,12 @@ long px_regex_expand(const char *repl, size_t rlen, const char *s, const long *o
 					continue;
 				src = s + ov[2 * g];
 				cnt = ov[2 * g + 1] - ov[2 * g];
-			} else if (c == '\\') {
+			} else {
+				/* "\\" is a backslash; before anything else the
+				 * backslash is dropped, as HAProxy does.
+				 */
 				i++;
+				src = repl + i;
 			}
 		}
 		if (o + cnt > outsz)

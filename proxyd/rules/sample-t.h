@@ -86,7 +86,8 @@ struct px_smp_ctx {
 	unsigned phase;              /* PX_USE_REQ, PX_USE_RES or PX_USE_LOG */
 	/* ACL matching asks for every occurrence of a multi-valued fetch
 	 * (header values, cookies): with <multi> set, a fetch returns them
-	 * one per call and sets <more> while others follow.
+	 * one per call and sets <more> to be called again; the call after the
+	 * last value returns 0.
 	 */
 	uint8_t multi;
 	uint8_t more;

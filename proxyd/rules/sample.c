@@ -139,18 +139,19 @@ static int str_to_sint(const char *p, uint32_t len, int64_t *out)
 {
 	uint32_t i = 0;
 	int neg = 0;
-	int64_t v = 0;
+	uint64_t v = 0, lim;
 
 	if (i < len && (p[i] == '-' || p[i] == '+'))
 		neg = p[i++] == '-';
 	if (i >= len || p[i] < '0' || p[i] > '9')
 		return 0;
+	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
 	for (; i < len && p[i] >= '0' && p[i] <= '9'; i++) {
-		if (v > (INT64_MAX - (p[i] - '0')) / 10)
+		if (v > (lim - (uint64_t)(p[i] - '0')) / 10)
 			return 0;
-		v = v * 10 + (p[i] - '0');
+		v = v * 10 + (uint64_t)(p[i] - '0');
 	}
-	*out = neg ? -v : v;
+	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
 	return 1;
 }
 
@@ -173,8 +174,13 @@ int px_smp_cast(struct px_smp *smp, int type)
 		if (smp->type == PX_SMP_STR || smp->type == PX_SMP_BIN) {
 			int64_t v;
 
-			if (!str_to_sint(smp->u.str.p, smp->u.str.len, &v))
+			/* As HAProxy: text that is no number counts as 0, an
+			 * empty string has no value.
+			 */
+			if (!smp->u.str.len)
 				return 0;
+			if (!str_to_sint(smp->u.str.p, smp->u.str.len, &v))
+				v = 0;
 			smp->u.sint = type == PX_SMP_BOOL ? v != 0 : v;
 			smp->type = type;
 			smp->flags = 0;
@@ -369,6 +375,7 @@ int px_args_parse(const char *kw, const char *spec, px_arg_check_fn check,
 	n = split_args(text, len, buf, argv, PX_SMP_MAX_ARGS, err);
 	if (n < 0)
 		goto fail;
+
 	if (n < min || n > max) {
 		if (!max)
 			px_strfmt(err, "'%s' takes no argument", kw);
@@ -575,9 +582,15 @@ struct px_expr *px_expr_parse(const char *text, size_t len, unsigned use,
 			px_strfmt(err, "missing ')' after the arguments of '%s'", name);
 			return NULL;
 		}
-		if (px_args_parse(name, fk->args, fk->check, p + 1, ae - p - 1, e->args,
-		                  &e->nargs, ctx, err) < 0)
+		/* "str()": one empty string, not a missing argument. */
+		if (ae == p + 1 && fk->args[0] == 's') {
+			if (px_args_parse(name, fk->args, fk->check, "\"\"", 2, e->args,
+			                  &e->nargs, ctx, err) < 0)
+				return NULL;
+		} else if (px_args_parse(name, fk->args, fk->check, p + 1, ae - p - 1, e->args,
+		                         &e->nargs, ctx, err) < 0) {
 			return NULL;
+		}
 		p = ae + 1;
 	} else if (px_args_parse(name, fk->args, fk->check, "", 0, e->args, &e->nargs,
 	                         ctx, err) < 0) {

@@ -93,6 +93,11 @@ struct px_var **px_var_list(int scope, struct px_smp_ctx *ctx)
 		return &proc_vars;
 	case PX_VS_SESS:
 		return ctx->sess ? &ctx->sess->vars : NULL;
+	case PX_VS_REQ:
+		/* req and res variables live during their own phase only. */
+		return ctx->s && ctx->phase == PX_USE_REQ ? &ctx->s->vars : NULL;
+	case PX_VS_RES:
+		return ctx->s && ctx->phase == PX_USE_RES ? &ctx->s->vars : NULL;
 	default:
 		return ctx->s ? &ctx->s->vars : NULL;
 	}

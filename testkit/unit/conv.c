@@ -401,7 +401,8 @@ static void test_regsub(void **state)
 	/* A group that did not take part is empty; so is one past the last. */
 	IN("abc");
 	STR("in,regsub('(x)?b','[\\1\\5]',g)", "a[]c");
-	STR("in,regsub('b','[\\\\]',g)", "a[\\]c");
+	/* A backslash before an ordinary character is dropped, as haproxy 2.6. */
+	STR("in,regsub('b','[\\\\]',g)", "a[]c");
 	/* Empty matches (haproxy). */
 	STR("in,regsub('x*','-','g')", "-a-b-c-");
 	STR("in,regsub('x*','-')", "-abc");
