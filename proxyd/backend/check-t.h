@@ -82,7 +82,6 @@ struct px_check {
 	struct px_timer timer;          /* the next check, or the running one's deadline */
 	struct px_probe *probe;         /* the check in flight, or NULL */
 	uint64_t t_start;               /* loop time the current/last check started */
-	uint64_t t_connected;           /* loop time its connection was established */
 	uint32_t duration;              /* ms the last check took */
 	char info[128];                 /* detail of the last result, "" when none */
 };

@@ -9,6 +9,7 @@
  * logs the change in HAProxy's words. Nothing here blocks.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -444,20 +445,27 @@ static const char *const result_text[] = {
 	[PX_CHK_L7STS] = "Layer7 wrong status",
 };
 
-/* Sends <msg> to the backend's loggers at <level> and to stderr. */
-static void report(struct px_server *srv, int level, int alert, const char *msg, int len)
+/* Appends to the message <msg> of <size> bytes, of which *<len> are used;
+ * what does not fit is cut.
+ */
+static void __attribute__((format(printf, 4, 5)))
+msg_add(char *msg, size_t size, size_t *len, const char *fmt, ...)
 {
-	struct px_proxy *be = srv->be;
+	va_list ap;
+	int n;
 
-	if (alert)
-		px_alert("%s", msg);
-	else
-		px_warning("%s", msg);
-	px_log_send(be->loggers, be->nloggers, level, &srv->check.loop->now_tv, msg, len);
+	if (*len >= size - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(msg + *len, size - *len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*len = *len + n < size - 1 ? *len + n : size - 1;
 }
 
 /* Logs the change of <srv> to its new state, in HAProxy's words, with
- * <moved> streams requeued (DOWN) or dequeued (UP).
+ * <moved> streams requeued (DOWN) or dequeued (UP): on stderr and to the
+ * backend's loggers, DOWN at level alert and UP at level notice.
  */
 static void log_transition(struct px_server *srv, uint32_t moved)
 {
@@ -465,33 +473,34 @@ static void log_transition(struct px_server *srv, uint32_t moved)
 	struct px_proxy *be = srv->be;
 	int down = srv->state == PX_SRV_DOWN;
 	char msg[1024];
-	int n;
+	size_t len = 0;
 
-	n = snprintf(msg, sizeof(msg), "%sServer %s/%s is %s, reason: %s", srv->backup ?
-	             "Backup " : "", be->id, srv->id, down ? "DOWN" : "UP",
-	             result_text[chk->result]);
+	msg_add(msg, sizeof(msg), &len, "%sServer %s/%s is %s, reason: %s",
+	        srv->backup ? "Backup " : "", be->id, srv->id, down ? "DOWN" : "UP",
+	        result_text[chk->result]);
 	if (chk->result == PX_CHK_L7OK || chk->result == PX_CHK_L7STS)
-		n += snprintf(msg + n, sizeof(msg) - n, ", code: %u", chk->code);
+		msg_add(msg, sizeof(msg), &len, ", code: %u", chk->code);
 	if (chk->info[0])
-		n += snprintf(msg + n, sizeof(msg) - n, ", info: \"%s\"", chk->info);
-	n += snprintf(msg + n, sizeof(msg) - n, ", check duration: %ums. %u active and %u "
-	              "backup servers %s.%s", chk->duration, be->lbprm.srv_act,
-	              be->lbprm.srv_bck, down ? "left" : "online",
-	              be->lbprm.srv_bck && !be->lbprm.srv_act ? " Running on backup." : "");
+		msg_add(msg, sizeof(msg), &len, ", info: \"%s\"", chk->info);
+	msg_add(msg, sizeof(msg), &len, ", check duration: %ums. %u active and %u backup "
+	        "servers %s.%s", chk->duration, be->lbprm.srv_act, be->lbprm.srv_bck,
+	        down ? "left" : "online",
+	        be->lbprm.srv_bck && !be->lbprm.srv_act ? " Running on backup." : "");
 	if (down)
-		n += snprintf(msg + n, sizeof(msg) - n, " %u sessions active, %u requeued, %u "
-		              "remaining in queue.", srv->cur_sess, moved, srv->nqueued);
+		msg_add(msg, sizeof(msg), &len, " %u sessions active, %u requeued, %u remaining "
+		        "in queue.", srv->cur_sess, moved, srv->nqueued);
 	else
-		n += snprintf(msg + n, sizeof(msg) - n, " %u sessions requeued, %u total in "
-		              "queue.", moved, be->nqueued + srv->nqueued);
-	if (n >= (int)sizeof(msg))
-		n = sizeof(msg) - 1;
-	report(srv, down ? PX_LOG_ALERT : PX_LOG_NOTICE, 0, msg, n);
+		msg_add(msg, sizeof(msg), &len, " %u sessions requeued, %u total in queue.",
+		        moved, be->nqueued + srv->nqueued);
+	px_warning("%s", msg);
+	px_log_send(be->loggers, be->nloggers, down ? PX_LOG_ALERT : PX_LOG_NOTICE,
+	            &chk->loop->now_tv, msg, len);
 	if (down && !be->lbprm.srv_act && !be->lbprm.srv_bck) {
-		n = snprintf(msg, sizeof(msg), "backend %s has no server available!", be->id);
+		len = 0;
+		msg_add(msg, sizeof(msg), &len, "backend %s has no server available!", be->id);
 		px_alert("backend '%s' has no server available!", be->id);
 		px_log_send(be->loggers, be->nloggers, PX_LOG_EMERG, &chk->loop->now_tv, msg,
-		            n < (int)sizeof(msg) ? n : (int)sizeof(msg) - 1);
+		            len);
 	}
 }
 
@@ -579,14 +588,15 @@ static void check_done(struct px_server *srv, enum px_chk_result result, uint16_
 	uint64_t now = loop->now_ms, next;
 	uint32_t ival;
 
-	probe_close(chk);
-	chk->result = result;
-	chk->code = code;
-	chk->duration = (uint32_t)(now - chk->t_start);
+	/* <info> may point into the probe's buffer: copied before closing. */
 	if (info_len >= sizeof(chk->info))
 		info_len = sizeof(chk->info) - 1;
 	memcpy(chk->info, info ? info : "", info_len);
 	chk->info[info_len] = 0;
+	probe_close(chk);
+	chk->result = result;
+	chk->code = code;
+	chk->duration = (uint32_t)(now - chk->t_start);
 	count_result(srv, result == PX_CHK_L4OK || result == PX_CHK_L7OK);
 	/* Checks keep their cadence from their start; one that overran
 	 * (a timeout) skips the slots it ate.
@@ -619,7 +629,6 @@ static void probe_start(struct px_server *srv)
 	int fd;
 
 	chk->t_start = loop->now_ms;
-	chk->t_connected = 0;
 	if (be->to.check && be->to.connect && be->to.connect < limit)
 		limit = be->to.connect;
 	p = calloc(1, sizeof(*p));
@@ -747,6 +756,7 @@ static int judge(struct px_server *srv, int final)
 static int probe_read(struct px_server *srv)
 {
 	struct px_probe *p = srv->check.probe;
+	int err;
 
 	if (!p->buf.area && px_buf_alloc(&p->buf) < 0) {
 		check_done_errno(srv, PX_CHK_SOCKERR, ENOMEM);
@@ -768,6 +778,7 @@ static int probe_read(struct px_server *srv)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return judge(srv, 0);
+		err = errno;
 		/* A reset after a complete response still counts it. */
 		if (p->buf.len) {
 			struct px_h1_hdr hdrs[CHK_MAXHDR];
@@ -777,7 +788,7 @@ static int probe_read(struct px_server *srv)
 			if (px_h1_parse(&m, px_buf_data(&p->buf), p->buf.len) > 0)
 				return judge(srv, 1);
 		}
-		check_done_errno(srv, PX_CHK_SOCKERR, errno);
+		check_done_errno(srv, PX_CHK_SOCKERR, err);
 		return 1;
 	}
 }
@@ -801,7 +812,6 @@ static void probe_io(struct px_io *io, uint32_t events)
 		}
 		if (!(events & EPOLLOUT))
 			return;
-		chk->t_connected = p->loop->now_ms;
 		if (!hc || !hc->enabled) {
 			check_done(srv, PX_CHK_L4OK, 0, NULL, 0);
 			return;
