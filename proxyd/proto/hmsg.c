@@ -89,24 +89,88 @@ void px_hmsg_load(struct px_hmsg *hm, const char *base, const struct px_h1_msg *
 	hm->nhdr = i;
 }
 
-int px_hmsg_find(const struct px_hmsg *hm, const char *name, size_t nlen, int from)
+/* FNV-1a of the name with letters folded to lower case ("| 0x20" maps no
+ * other token character onto a letter; a false match is checked anyway).
+ */
+uint32_t px_hmsg_name_hash(const char *n, size_t len)
 {
-	uint32_t i;
-	int c0;
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (uint8_t)(n[i] | 0x20)) * 16777619u;
+	return h ^ (uint32_t)len;
+}
+
+/* Indexes the fields by name hash: bucket chains in field order. Rules
+ * look names up dozens of times per message; the index is built on the
+ * first lookup only, so messages no rule looks at never pay for it.
+ */
+static void index_fields(struct px_hmsg *hm)
+{
+	int i;
+
+	for (i = 0; i < PX_HM_BUCKETS; i++)
+		hm->first[i] = -1;
+	for (i = (int)hm->nhdr - 1; i >= 0; i--) {
+		struct px_hfield *f = &hm->hdr[i];
+		uint32_t b;
+
+		f->h = px_hmsg_name_hash(f->n, f->nl);
+		b = f->h % PX_HM_BUCKETS;
+		f->nx = hm->first[b];
+		hm->first[b] = i;
+	}
+	hm->flags |= PX_HM_HASHED;
+}
+
+/* Links a field appended at <idx> at the end of its bucket's chain. */
+static void index_add(struct px_hmsg *hm, int idx)
+{
+	struct px_hfield *f = &hm->hdr[idx];
+	int32_t *link = &hm->first[f->h % PX_HM_BUCKETS];
+
+	while (*link >= 0)
+		link = &hm->hdr[*link].nx;
+	*link = idx;
+	f->nx = -1;
+}
+
+int px_hmsg_find_h(const struct px_hmsg *hm, const char *name, size_t nlen, uint32_t h,
+                   int from)
+{
+	int i;
 
 	if (!nlen)
 		return -1;
-	c0 = name[0] | 0x20;
-	/* Length and first letter rule out nearly every other field before
-	 * a full comparison.
-	 */
-	for (i = from < 0 ? 0 : (uint32_t)from; i < hm->nhdr; i++) {
+	if (!(hm->flags & PX_HM_HASHED))
+		index_fields((struct px_hmsg *)hm);
+	for (i = hm->first[h % PX_HM_BUCKETS]; i >= 0; i = hm->hdr[i].nx) {
 		const struct px_hfield *f = &hm->hdr[i];
 
-		if (f->nl == nlen && (f->n[0] | 0x20) == c0 && !strncasecmp(f->n, name, nlen))
-			return (int)i;
+		if (i >= from && f->h == h && f->nl == nlen && !strncasecmp(f->n, name, nlen))
+			return i;
 	}
 	return -1;
+}
+
+int px_hmsg_find(const struct px_hmsg *hm, const char *name, size_t nlen, int from)
+{
+	return px_hmsg_find_h(hm, name, nlen, px_hmsg_name_hash(name, nlen), from);
+}
+
+void px_hmsg_set_field(struct px_hmsg *hm, int idx, const char *n, uint32_t nl,
+                       const char *v, uint32_t vl)
+{
+	struct px_hfield *f = &hm->hdr[idx];
+
+	f->n = n;
+	f->nl = nl;
+	f->v = v;
+	f->vl = vl;
+	/* The name changed: the index is rebuilt on the next lookup. */
+	hm->flags &= ~PX_HM_HASHED;
+	hm->flags |= PX_HM_HDR_CHANGED;
 }
 
 char *px_hmsg_alloc(struct px_hmsg *hm, size_t len)
@@ -147,6 +211,32 @@ int px_hmsg_add(struct px_hmsg *hm, const char *n, size_t nl, const char *v, siz
 	f->nl = (uint32_t)nl;
 	f->vl = (uint32_t)vl;
 	hm->nhdr++;
+	if (hm->flags & PX_HM_HASHED) {
+		f->h = px_hmsg_name_hash(f->n, f->nl);
+		index_add(hm, (int)hm->nhdr - 1);
+	}
+	hm->flags |= PX_HM_HDR_CHANGED;
+	return 0;
+}
+
+int px_hmsg_add_const(struct px_hmsg *hm, const char *n, size_t nl, uint32_t h,
+                      const char *v, size_t vl)
+{
+	struct px_hfield *f;
+
+	if (hm->nhdr >= hm->maxhdr || !nl)
+		return -1;
+	f = &hm->hdr[hm->nhdr];
+	f->n = n;
+	f->v = keep(hm, v, vl);
+	if (!f->v && vl)
+		return -1;
+	f->nl = (uint32_t)nl;
+	f->vl = (uint32_t)vl;
+	f->h = h;
+	hm->nhdr++;
+	if (hm->flags & PX_HM_HASHED)
+		index_add(hm, (int)hm->nhdr - 1);
 	hm->flags |= PX_HM_HDR_CHANGED;
 	return 0;
 }
@@ -185,6 +275,12 @@ void px_hmsg_path(const struct px_hmsg *hm, const char **p, uint32_t *len)
 {
 	const char *u = hm->sl[PX_SL_URI], *end = u + hm->sll[PX_SL_URI], *q;
 
+	/* The asterisk form ("OPTIONS *") has no path. */
+	if (end - u == 1 && *u == '*') {
+		*p = end;
+		*len = 0;
+		return;
+	}
 	/* Absolute form: skip "scheme://authority". */
 	if (u < end && *u != '/') {
 		const char *s = memchr(u, ':', end - u);

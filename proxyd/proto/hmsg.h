@@ -14,7 +14,11 @@ struct px_hfield {
 	const char *v;
 	uint32_t nl;           /* 0: the field was deleted */
 	uint32_t vl;
+	uint32_t h;            /* hash of the lower-cased name (PX_HM_HASHED) */
+	int32_t nx;            /* next field in the same hash bucket, or -1 */
 };
+
+#define PX_HM_BUCKETS 64
 
 /* Start line parts. */
 #define PX_SL_METH   0     /* request: method */
@@ -27,6 +31,7 @@ struct px_hfield {
 /* Flags. */
 #define PX_HM_SL_CHANGED   0x01   /* the start line was rewritten */
 #define PX_HM_HDR_CHANGED  0x02   /* a header field was added, changed or deleted */
+#define PX_HM_HASHED       0x04   /* every field's <h> is set */
 
 struct px_hmsg {
 	uint8_t is_req;
@@ -39,6 +44,7 @@ struct px_hmsg {
 	uint32_t nhdr;         /* fields used in hdr[], deleted ones included */
 	uint32_t maxhdr;
 	struct px_hfield *hdr;
+	int32_t first[PX_HM_BUCKETS]; /* first field of each hash bucket */
 	char *arena;           /* bytes of rewritten values */
 	uint32_t arena_used;
 	uint32_t arena_size;
@@ -53,14 +59,25 @@ int px_hmsg_setup(uint32_t maxhdr, uint32_t arena_size);
 
 void px_hmsg_load(struct px_hmsg *hm, const char *base, const struct px_h1_msg *m);
 
-/* Index of the next field named <name> at or after <from>, or -1. */
+/* Index of the next field named <name> at or after <from>, or -1. The
+ * _h form takes the name's px_hmsg_name_hash(), computed once ahead.
+ */
 int px_hmsg_find(const struct px_hmsg *hm, const char *name, size_t nlen, int from);
+int px_hmsg_find_h(const struct px_hmsg *hm, const char *name, size_t nlen, uint32_t h,
+                   int from);
+uint32_t px_hmsg_name_hash(const char *n, size_t len);
 
 char *px_hmsg_alloc(struct px_hmsg *hm, size_t len);
 int px_hmsg_add(struct px_hmsg *hm, const char *n, size_t nl, const char *v, size_t vl);
+/* Adds a field whose name is stable text (configuration) with its hash. */
+int px_hmsg_add_const(struct px_hmsg *hm, const char *n, size_t nl, uint32_t h,
+                      const char *v, size_t vl);
 int px_hmsg_set_value(struct px_hmsg *hm, int idx, const char *v, size_t vl);
 void px_hmsg_del(struct px_hmsg *hm, int idx);
 int px_hmsg_set_sl(struct px_hmsg *hm, int part, const char *p, size_t len);
+/* Replaces field <idx> whole (name and value already in the arena). */
+void px_hmsg_set_field(struct px_hmsg *hm, int idx, const char *n, uint32_t nl,
+                       const char *v, uint32_t vl);
 
 /* Request target helpers: path without the query, and the query. */
 void px_hmsg_path(const struct px_hmsg *hm, const char **p, uint32_t *len);

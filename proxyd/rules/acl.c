@@ -711,9 +711,38 @@ static int find_sub(const char *h, uint32_t hl, const char *n, uint32_t nl)
 	return 0;
 }
 
-static inline char lower(char c)
+/* Lower-case of every byte, for "-i" matching. */
+static unsigned char lower_tab[256];
+
+__attribute__((constructor)) static void lower_tab_init(void)
 {
-	return (unsigned char)(c - 'A') < 26 ? (char)(c | 0x20) : c;
+	int c;
+
+	for (c = 0; c < 256; c++)
+		lower_tab[c] = (unsigned char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+}
+
+/* Copies <len> bytes lower-cased, eight at a time: a byte gets 0x20 when
+ * it is ASCII and between 'A' and 'Z' (adding 0x3f carries into bit 7 from
+ * 'A' up, adding 0x25 from '[' up; the difference is the upper case).
+ */
+static void lower_copy(char *dst, const char *src, uint32_t len)
+{
+	const uint64_t m7 = 0x7f7f7f7f7f7f7f7fULL, hi = 0x8080808080808080ULL;
+	uint32_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t x, low7, ge_a, gt_z;
+
+		memcpy(&x, src + i, 8);
+		low7 = x & m7;
+		ge_a = low7 + 0x3f3f3f3f3f3f3f3fULL;
+		gt_z = low7 + 0x2525252525252525ULL;
+		x |= ((ge_a ^ gt_z) & ~x & hi) >> 2;
+		memcpy(dst + i, &x, 8);
+	}
+	for (; i < len; i++)
+		dst[i] = (char)lower_tab[(unsigned char)src[i]];
 }
 
 /* <n> appears in <h> as a whole part delimited by <delims> (or the ends). */
@@ -841,13 +870,12 @@ static int term_match(const struct px_acl_term *t, struct px_smp *smp)
 		 * Regexes are compiled caseless instead.
 		 */
 		if (t->icase && t->match != PX_M_REG) {
-			uint32_t sz, k;
+			uint32_t sz;
 			char *low = px_trash(&sz);
 
 			if (len > sz)
 				len = sz;
-			for (k = 0; k < len; k++)
-				low[k] = lower(s[k]);
+			lower_copy(low, s, len);
 			s = low;
 		}
 		if (t->sorted)

@@ -210,9 +210,11 @@ int px_cookie_request(struct px_stream *s, struct px_hmsg *hm)
 						expired = 1;
 					if (!expired)
 						s->ck_first = (uint32_t)first;
-				} else if (!bar && (ck->maxidle || ck->maxlife)) {
-					expired = 1;   /* dates are required once configured */
 				}
+				/* A value without dates (set before maxidle/maxlife
+				 * were configured) is accepted, and gets dates in the
+				 * response, as HAProxy does.
+				 */
 				if (srv && !expired && !s->persist) {
 					s->persist = srv;
 					s->flags |= PX_STF_CK_VALID;
@@ -253,20 +255,36 @@ int px_cookie_request(struct px_stream *s, struct px_hmsg *hm)
 	return 0;
 }
 
-/* Cache-Control already forbids shared caches to keep the response. */
-static int not_cacheable(const struct px_hmsg *hm)
+/* Whether a shared cache could keep the response, as HAProxy judges it:
+ * a status caches may store, freshness information (Cache-Control
+ * max-age, s-maxage or public, Expires, Last-Modified), and nothing that
+ * forbids it (private, no-cache, no-store).
+ */
+static int cacheable(const struct px_stream *s, const struct px_hmsg *hm)
 {
-	int i = -1;
+	static const uint16_t codes[] = { 200, 203, 204, 206, 300, 301, 404, 405, 410,
+	                                  414, 501 };
+	int i = -1, fresh = 0;
+	size_t k;
 
+	if (s->flags & PX_STF_POST)
+		return 0;
+	for (k = 0; k < sizeof(codes) / sizeof(codes[0]) && codes[k] != hm->status; k++)
+		;
+	if (k == sizeof(codes) / sizeof(codes[0]))
+		return 0;
 	while ((i = px_hmsg_find(hm, "cache-control", 13, i + 1)) >= 0) {
 		const char *v = hm->hdr[i].v;
 		uint32_t vl = hm->hdr[i].vl;
 
 		if (memmem(v, vl, "private", 7) || memmem(v, vl, "no-cache", 8) ||
 		    memmem(v, vl, "no-store", 8))
-			return 1;
+			return 0;
+		if (memmem(v, vl, "max-age", 7) || memmem(v, vl, "public", 6))
+			fresh = 1;
 	}
-	return 0;
+	return fresh || px_hmsg_find(hm, "expires", 7, -1) >= 0 ||
+	       px_hmsg_find(hm, "last-modified", 13, -1) >= 0;
 }
 
 int px_cookie_response(struct px_stream *s, struct px_hmsg *hm)
@@ -299,7 +317,7 @@ int px_cookie_response(struct px_stream *s, struct px_hmsg *hm)
 		              ck->httponly ? "; HttpOnly" : "", ck->secure ? "; Secure" : "");
 		if (n < 0 || (uint32_t)n >= sz || px_hmsg_add(hm, "Set-Cookie", 10, t, (size_t)n) < 0)
 			return -1;
-		if (ck->nocache && !not_cacheable(hm) &&
+		if (ck->nocache && cacheable(s, hm) &&
 		    px_hmsg_add(hm, "Cache-control", 13, "private", 7) < 0)
 			return -1;
 		return 0;

@@ -36,8 +36,8 @@ static void set_sint(struct px_smp *smp, int64_t v)
  * (commas inside double quotes do not split). Returns 1 with the value
  * trimmed of blanks, 0 at the end.
  */
-static int hdr_next(const struct px_hmsg *hm, const char *name, size_t nl, int split,
-                    int *idx, uint32_t *pos, const char **v, uint32_t *vl)
+static int hdr_next(const struct px_hmsg *hm, const char *name, size_t nl, uint32_t h,
+                    int split, int *idx, uint32_t *pos, const char **v, uint32_t *vl)
 {
 	for (;;) {
 		const struct px_hfield *f;
@@ -45,7 +45,7 @@ static int hdr_next(const struct px_hmsg *hm, const char *name, size_t nl, int s
 		int q = 0;
 
 		if (*idx < 0 || *pos == UINT32_MAX) {
-			*idx = px_hmsg_find(hm, name, nl, *idx + 1);
+			*idx = px_hmsg_find_h(hm, name, nl, h, *idx + 1);
 			if (*idx < 0)
 				return 0;
 			*pos = 0;
@@ -86,13 +86,14 @@ static int hdr_next(const struct px_hmsg *hm, const char *name, size_t nl, int s
 	}
 }
 
-static uint32_t hdr_count(const struct px_hmsg *hm, const char *name, size_t nl, int split)
+static uint32_t hdr_count(const struct px_hmsg *hm, const char *name, size_t nl, uint32_t h,
+                          int split)
 {
 	int idx = -1;
 	uint32_t pos = UINT32_MAX, n = 0, vl;
 	const char *v;
 
-	while (hdr_next(hm, name, nl, split, &idx, &pos, &v, &vl))
+	while (hdr_next(hm, name, nl, h, split, &idx, &pos, &v, &vl))
 		n++;
 	return n;
 }
@@ -104,7 +105,7 @@ static int hdr_fetch(struct px_hmsg *hm, const struct px_arg *args, int split,
                      struct px_smp *smp, struct px_smp_ctx *ctx)
 {
 	const char *name, *v;
-	uint32_t nl, vl, pos = UINT32_MAX;
+	uint32_t nl, vl, pos = UINT32_MAX, h;
 	int64_t occ = args[1].type == PX_ARG_SINT ? args[1].u.sint : 0;
 	int idx = -1, found = 0;
 
@@ -112,12 +113,13 @@ static int hdr_fetch(struct px_hmsg *hm, const struct px_arg *args, int split,
 		return 0;
 	name = args[0].u.str.p;
 	nl = args[0].u.str.len;
+	h = args[0].u.str.h;
 	if (ctx->multi && args[1].type != PX_ARG_SINT) {
 		if (ctx->it_idx >= 0 || ctx->it_pos != UINT32_MAX) {
 			idx = ctx->it_idx;
 			pos = ctx->it_pos;
 		}
-		if (!hdr_next(hm, name, nl, split, &idx, &pos, &v, &vl))
+		if (!hdr_next(hm, name, nl, h, split, &idx, &pos, &v, &vl))
 			return 0;
 		ctx->it_idx = idx;
 		ctx->it_pos = pos;
@@ -127,13 +129,13 @@ static int hdr_fetch(struct px_hmsg *hm, const struct px_arg *args, int split,
 		return 1;
 	}
 	if (occ <= 0) {
-		uint32_t total = hdr_count(hm, name, nl, split);
+		uint32_t total = hdr_count(hm, name, nl, h, split);
 
 		if (-occ > (int64_t)total || !total)
 			return 0;
 		occ = occ == 0 ? total : (int64_t)total + occ + 1;
 	}
-	while (hdr_next(hm, name, nl, split, &idx, &pos, &v, &vl))
+	while (hdr_next(hm, name, nl, h, split, &idx, &pos, &v, &vl))
 		if (++found == occ) {
 			set_str(smp, v, vl);
 			return 1;
@@ -176,12 +178,26 @@ static int cnt(struct px_hmsg *hm, const struct px_arg *a, int split, struct px_
 	if (!hm)
 		return 0;
 	if (a[0].type == PX_ARG_STR)
-		set_sint(smp, hdr_count(hm, a[0].u.str.p, a[0].u.str.len, split));
+		set_sint(smp, hdr_count(hm, a[0].u.str.p, a[0].u.str.len, a[0].u.str.h, split));
 	else {
+		/* Every value of every field (split at commas for hdr_cnt). */
 		uint32_t i, n = 0;
 
-		for (i = 0; i < hm->nhdr; i++)
-			n += hm->hdr[i].nl != 0;
+		for (i = 0; i < hm->nhdr; i++) {
+			const struct px_hfield *f = &hm->hdr[i];
+			uint32_t k;
+			int q = 0;
+
+			if (!f->nl)
+				continue;
+			n++;
+			for (k = 0; split && k < f->vl; k++) {
+				if (f->v[k] == '"')
+					q = !q;
+				else if (f->v[k] == ',' && !q)
+					n++;
+			}
+		}
 		set_sint(smp, n);
 	}
 	return 1;
@@ -288,17 +304,6 @@ static int f_base(const struct px_arg *a, struct px_smp *smp, struct px_smp_ctx 
 	return 1;
 }
 
-/* The method of the request being analysed; nothing in the response
- * phase, as HAProxy 2.6 (capture.req.method keeps it for logs).
- */
-static int f_method(const struct px_arg *a, struct px_smp *smp, struct px_smp_ctx *ctx)
-{
-	if (!ctx->req)
-		return 0;
-	set_str(smp, ctx->req->sl[PX_SL_METH], ctx->req->sll[PX_SL_METH]);
-	return 1;
-}
-
 /* The method from the request line kept for the log. */
 static int f_cap_method(const struct px_arg *a, struct px_smp *smp, struct px_smp_ctx *ctx)
 {
@@ -309,6 +314,18 @@ static int f_cap_method(const struct px_arg *a, struct px_smp *smp, struct px_sm
 		return 1;
 	}
 	return 0;
+}
+
+/* The method: of the request being analysed, else (response rules) of
+ * the request line kept for the log, as HAProxy keeps it per transaction.
+ */
+static int f_method(const struct px_arg *a, struct px_smp *smp, struct px_smp_ctx *ctx)
+{
+	if (ctx->req) {
+		set_str(smp, ctx->req->sl[PX_SL_METH], ctx->req->sll[PX_SL_METH]);
+		return 1;
+	}
+	return f_cap_method(a, smp, ctx);
 }
 
 static int f_req_ver(const struct px_arg *a, struct px_smp *smp, struct px_smp_ctx *ctx)
@@ -432,13 +449,19 @@ static int cookie_in(const char *v, uint32_t vl, const char *name, uint32_t nl,
 static int cookie_next(const struct px_hmsg *hm, int res, const char *name, uint32_t nl,
                        int *idx, uint32_t *pos, const char **cv, uint32_t *cvl)
 {
+	static uint32_t h_cookie, h_set_cookie;
 	const char *hn = res ? "set-cookie" : "cookie";
 
+	if (!h_cookie) {
+		h_cookie = px_hmsg_name_hash("cookie", 6);
+		h_set_cookie = px_hmsg_name_hash("set-cookie", 10);
+	}
 	for (;;) {
 		const struct px_hfield *f;
 
 		if (*idx < 0 || *pos == UINT32_MAX) {
-			*idx = px_hmsg_find(hm, hn, strlen(hn), *idx + 1);
+			*idx = px_hmsg_find_h(hm, hn, res ? 10 : 6, res ? h_set_cookie : h_cookie,
+			                      *idx + 1);
 			if (*idx < 0)
 				return 0;
 			*pos = 0;
@@ -593,9 +616,15 @@ static int f_be_name(const struct px_arg *a, struct px_smp *smp, struct px_smp_c
 
 static int f_srv_name(const struct px_arg *a, struct px_smp *smp, struct px_smp_ctx *ctx)
 {
-	if (!ctx->s || !ctx->s->srv)
+	/* By the time of the log line the slot is given back: the server
+	 * is then the last one tried, as %s shows it.
+	 */
+	const struct px_server *srv = ctx->s ? (ctx->s->srv ? ctx->s->srv : ctx->s->prev_srv) :
+	                              NULL;
+
+	if (!srv)
 		return 0;
-	set_str(smp, ctx->s->srv->id, (uint32_t)strlen(ctx->s->srv->id));
+	set_str(smp, srv->id, (uint32_t)strlen(srv->id));
 	return 1;
 }
 

@@ -111,6 +111,18 @@ struct px_logfmt *px_fmt_compile(struct px_cfg_ctx *ctx, const char *fmt, int mo
 	}
 	p = fmt;
 	lf->mode = (uint8_t)mode;
+	/* Literal text: one node, no '%' interpreted. */
+	if (mode == PX_FMT_LITERAL) {
+		lf->mode = PX_FMT_VALUE;
+		if (flen) {
+			lf->nodes[0].type = LFN_TEXT;
+			lf->nodes[0].text = fmt;
+			lf->nodes[0].len = (uint16_t)(flen > 65535 ? 65535 : flen);
+			lf->n = 1;
+		}
+		p = fmt + flen;
+		mode = PX_FMT_VALUE;
+	}
 	while (*p) {
 		struct lf_node *n = &lf->nodes[lf->n];
 
@@ -502,6 +514,13 @@ static void put_expr(struct out *o, const struct lf_node *n, struct px_smp_ctx *
 	}
 	if (n->flags & LF_Q)
 		put_c(o, '"');
+	/* Header values take the bytes as they are: one copy. */
+	if (!log && !(n->flags & LF_E)) {
+		put(o, smp.u.str.p, smp.u.str.len);
+		if (n->flags & LF_Q)
+			put_c(o, '"');
+		return;
+	}
 	for (i = 0; i < smp.u.str.len; i++) {
 		unsigned char c = (unsigned char)smp.u.str.p[i];
 

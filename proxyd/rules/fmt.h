@@ -17,6 +17,7 @@ struct px_smp_ctx;
 
 #define PX_FMT_LOG   0     /* log line: blanks separate, "-" for no value */
 #define PX_FMT_VALUE 1     /* header value, redirect, body: bytes as written */
+#define PX_FMT_LITERAL 2   /* plain text, '%' included (legacy "redirect") */
 
 struct px_logfmt *px_logfmt_compile(struct px_cfg_ctx *ctx, const char *fmt, char **err);
 struct px_logfmt *px_fmt_compile(struct px_cfg_ctx *ctx, const char *fmt, int mode,

@@ -95,15 +95,16 @@ static int p_hdr_fmt(struct px_rule *r, char **args, int nargs, unsigned use,
 	}
 	r->name = px_gen_strdup(ctx->gen, args[1]);
 	r->nlen = (uint32_t)strlen(args[1]);
+	r->nhash = px_hmsg_name_hash(args[1], r->nlen);
 	r->fmt = px_fmt_compile(ctx, args[2], PX_FMT_VALUE, use, err);
 	return r->fmt && r->name ? 0 : -1;
 }
 
-static void del_all(struct px_hmsg *hm, const char *name, uint32_t nl)
+static void del_all(struct px_hmsg *hm, const char *name, uint32_t nl, uint32_t h)
 {
 	int i = -1;
 
-	while ((i = px_hmsg_find(hm, name, nl, i + 1)) >= 0)
+	while ((i = px_hmsg_find_h(hm, name, nl, h, i + 1)) >= 0)
 		px_hmsg_del(hm, i);
 }
 
@@ -118,8 +119,8 @@ static enum px_act_ret add_value(const struct px_rule *r, struct px_rules_run *r
 		return PX_ACT_CONT;
 	}
 	if (set)
-		del_all(run->hm, r->name, r->nlen);
-	if (px_hmsg_add(run->hm, r->name, r->nlen, v, vl) < 0)
+		del_all(run->hm, r->name, r->nlen, r->nhash);
+	if (px_hmsg_add_const(run->hm, r->name, r->nlen, r->nhash, v, vl) < 0)
 		return PX_ACT_ERR;
 	return PX_ACT_CONT;
 }
@@ -227,6 +228,7 @@ static int p_replace_hdr(struct px_rule *r, char **args, int nargs, unsigned use
 	}
 	r->name = px_gen_strdup(ctx->gen, args[1]);
 	r->nlen = (uint32_t)strlen(args[1]);
+	r->nhash = px_hmsg_name_hash(args[1], r->nlen);
 	r->re = px_regex_comp(ctx->gen, args[2], 0, err);
 	if (!r->re)
 		return -1;
@@ -257,7 +259,7 @@ static enum px_act_ret a_replace_header(const struct px_rule *r, struct px_rules
 	int i = -1;
 
 	render(run, r->fmt, &repl, &rlen);
-	while ((i = px_hmsg_find(hm, r->name, r->nlen, i + 1)) >= 0) {
+	while ((i = px_hmsg_find_h(hm, r->name, r->nlen, r->nhash, i + 1)) >= 0) {
 		char *out = px_scratch(1, &sz);
 		long n = replace_whole(r->re, hm->hdr[i].v, hm->hdr[i].vl, repl, rlen, out, sz);
 
@@ -284,7 +286,7 @@ static enum px_act_ret a_replace_value(const struct px_rule *r, struct px_rules_
 	int i = -1;
 
 	render(run, r->fmt, &repl, &rlen);
-	while ((i = px_hmsg_find(hm, r->name, r->nlen, i + 1)) >= 0) {
+	while ((i = px_hmsg_find_h(hm, r->name, r->nlen, r->nhash, i + 1)) >= 0) {
 		const char *v = hm->hdr[i].v, *end = v + hm->hdr[i].vl, *p = v;
 		char *out = px_scratch(1, &sz);
 		uint32_t o = 0;
@@ -443,7 +445,7 @@ static enum px_act_ret set_target(const struct px_rule *r, struct px_rules_run *
 		 * (RFC 9112 3.2), as HAProxy makes it.
 		 */
 		if (absolute_authority(hm->sl[PX_SL_URI], vl, &auth, &alen)) {
-			del_all(hm, "host", 4);
+			del_all(hm, "host", 4, px_hmsg_name_hash("host", 4));
 			if (px_hmsg_add(hm, "Host", 4, auth, alen) < 0)
 				return PX_ACT_ERR;
 		}

@@ -396,12 +396,7 @@ int px_legacy_run(const struct px_rule *r, struct px_hmsg *hm, struct px_stream 
 			if (!d)
 				return -1;
 			memcpy(d, out, (size_t)rn);
-			f = &hm->hdr[i];
-			f->n = d + (n - out);
-			f->nl = nl;
-			f->v = d + (v - out);
-			f->vl = vl;
-			hm->flags |= PX_HM_HDR_CHANGED;
+			px_hmsg_set_field(hm, (int)i, d + (n - out), nl, d + (v - out), vl);
 		}
 	}
 	(void)s;

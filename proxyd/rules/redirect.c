@@ -79,7 +79,11 @@ int px_redirect_parse(struct px_rule *r, char **args, int nargs, unsigned use,
 		px_strfmt(err, "a response can only be redirected with 'location'");
 		return -1;
 	}
-	r->fmt = px_fmt_compile(ctx, args[2], PX_FMT_VALUE, use, err);
+	/* The "redirect" keyword takes its value literally, as HAProxy's;
+	 * the http-request/http-response action takes a format.
+	 */
+	r->fmt = px_fmt_compile(ctx, args[2], r->text && !strncmp(r->text, "redirect ", 9) ?
+	                        PX_FMT_LITERAL : PX_FMT_VALUE, use, err);
 	if (!r->fmt)
 		return -1;
 	r->i2 = 302;
@@ -427,10 +431,15 @@ enum px_act_ret px_return_run(const struct px_rule *r, struct px_rules_run *run)
 		o_put(&o, hv, hl);
 		o_str(&o, "\r\n");
 	}
-	o_str(&o, "content-length: ");
-	o_num(&o, blen);
-	o_str(&o, "\r\n");
-	if (rt->ctype) {
+	/* 204 and 304 have no body, not even a length of zero. */
+	if (r->i1 == 204 || r->i1 == 304) {
+		blen = 0;
+	} else {
+		o_str(&o, "content-length: ");
+		o_num(&o, blen);
+		o_str(&o, "\r\n");
+	}
+	if (rt->ctype && blen) {
 		o_str(&o, "content-type: ");
 		o_str(&o, rt->ctype);
 		o_str(&o, "\r\n");

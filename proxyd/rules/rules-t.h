@@ -100,6 +100,7 @@ struct px_rule {
 	/* Arguments; meaning depends on the action. */
 	char *name;                /* header name, var name, backend name... */
 	uint32_t nlen;
+	uint32_t nhash;            /* px_hmsg_name_hash() of a header name */
 	struct px_logfmt *fmt;     /* value format */
 	struct px_logfmt *fmt2;
 	struct px_regex *re;

@@ -62,9 +62,29 @@ void px_rules_refused(const struct px_rule *r, const char *what)
 	if (w->last_warn == (int64_t)now)
 		return;
 	w->last_warn = (int64_t)now;
-	px_warning("%s:%d: rewrite refused: the %s it would produce holds CR, LF or NUL "
-	           "(or is malformed); left as it was (%llu refusals so far) [%s]",
-	           r->file, r->line, what, (unsigned long long)r->refused, r->text);
+	{
+		/* The rule's text may hold the very CR LF it is refused for:
+		 * written escaped, the diagnostic stays one line.
+		 */
+		char text[512];
+		size_t o = 0;
+		const char *t;
+
+		for (t = r->text ? r->text : ""; *t && o + 5 < sizeof(text); t++) {
+			unsigned char c = (unsigned char)*t;
+
+			if (c == '\r' || c == '\n')
+				o += (size_t)snprintf(text + o, sizeof(text) - o, "\\%c", c == '\r' ? 'r' : 'n');
+			else if (c < 0x20 || c == 0x7f)
+				o += (size_t)snprintf(text + o, sizeof(text) - o, "\\x%02x", c);
+			else
+				text[o++] = (char)c;
+		}
+		text[o] = 0;
+		px_warning("%s:%d: rewrite refused: the %s it would produce holds CR, LF or NUL "
+		           "(or is malformed); left as it was (%llu refusals so far) [%s]",
+		           r->file, r->line, what, (unsigned long long)r->refused, text);
+	}
 }
 
 /* --- captures --------------------------------------------------------------- */
@@ -210,9 +230,10 @@ static struct px_proxy *choose_backend(struct px_stream *s, struct px_rules_run 
 			t[n] = 0;
 			be = px_proxy_find(s->sess->gen, t, PX_CAP_BE);
 		}
-		if (be)
-			return be;
-		/* An unknown dynamic name falls through to default_backend. */
+		/* An unknown dynamic name ends the use_backend rules: the
+		 * default backend takes the request (HAProxy's manual).
+		 */
+		return be ? be : fe->defbe;
 	}
 	return fe->defbe;
 }

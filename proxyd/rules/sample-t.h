@@ -55,6 +55,7 @@ struct px_arg {
 		struct {
 			char *p;
 			uint32_t len;
+			uint32_t h;      /* px_hmsg_name_hash(), for header names */
 		} str;
 		struct px_regex *re;
 		struct px_proxy *px;

@@ -9,6 +9,7 @@
 #include "cfg/cfg.h"
 #include "cfg/proxy.h"
 #include "core/util.h"
+#include "proto/hmsg.h"
 #include "rules/regex.h"
 #include "rules/sample.h"
 
@@ -434,6 +435,7 @@ int px_args_parse(const char *kw, const char *spec, px_arg_check_fn check,
 			args[i].type = PX_ARG_STR;
 			args[i].u.str.p = px_gen_strdup(ctx->gen, a);
 			args[i].u.str.len = (uint32_t)strlen(a);
+			args[i].u.str.h = px_hmsg_name_hash(a, args[i].u.str.len);
 			if (!args[i].u.str.p) {
 				px_strfmt(err, "out of memory");
 				goto fail;
