@@ -5,14 +5,18 @@
 # scenario changes while it runs. Listens on 127.0.0.1:PORT, creates
 # LOG.ready once listening, and for each connection:
 #   tcp   accepts, appends "conn" to LOG and closes;
-#   http  reads a request head, answers "HTTP/1.0 CODE Status CODE" with
-#         no body, CODE read from STATUS_FILE at that moment (200 when the
-#         file is missing), appends "CODE" to LOG and closes.
-# Each LOG line is written with one syscall, so a reader sees whole lines.
-# Stop it with a signal.
+#   http  reads a request head, appends "CODE" to LOG, answers
+#         "HTTP/1.0 CODE Status CODE" with no body and closes; CODE is read
+#         from STATUS_FILE at that moment (200 when the file is missing).
+#         The line is written before the answer, so once proxyd has acted
+#         on an answer, LOG has it.
+# LOG.t gets the same lines followed by the time in milliseconds, for
+# scenarios that measure check intervals. Each line is written with one
+# syscall, so a reader sees whole lines. Stop it with a signal.
 use strict;
 use warnings;
 use IO::Socket::INET;
+use Time::HiRes qw(time);
 
 my ($port, $mode, $log, $status_file) = @ARGV;
 die "usage: chksrv.pl PORT tcp|http LOG [STATUS_FILE]\n"
@@ -25,8 +29,12 @@ close($r);
 
 sub note {
 	my ($line) = @_;
+	my $ms = int(time() * 1000);
 	open(my $f, '>>', $log) or die "$log: $!\n";
 	syswrite($f, "$line\n");
+	close($f);
+	open($f, '>>', "$log.t") or die "$log.t: $!\n";
+	syswrite($f, "$line $ms\n");
 	close($f);
 }
 
@@ -48,7 +56,7 @@ while (1) {
 		close($s);
 		$code = $1 if defined $v && $v =~ /^(\d{3})/;
 	}
-	syswrite($c, "HTTP/1.0 $code Status $code\r\nContent-Length: 0\r\n\r\n");
 	note($code);
+	syswrite($c, "HTTP/1.0 $code Status $code\r\nContent-Length: 0\r\n\r\n");
 	close($c);
 }
