@@ -14,6 +14,14 @@ static inline int px_srv_usable(const struct px_server *s)
 	return !s->disabled && s->weight > 0 && s->state == PX_SRV_UP;
 }
 
+/* A server may take a stream that a persistence cookie names: a zero
+ * weight (draining) still serves the clients it already has, as HAProxy.
+ */
+static inline int px_srv_persist_ok(const struct px_server *s)
+{
+	return !s->disabled && s->state == PX_SRV_UP;
+}
+
 /* A server has a free slot and nobody waits for it. */
 static inline int px_srv_has_slot(const struct px_server *s)
 {

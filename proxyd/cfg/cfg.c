@@ -461,10 +461,11 @@ struct px_gen *px_cfg_load(char **files, int nfiles, int check_only,
 	ctx.file = NULL;
 	if (!ctx.nerr)
 		px_global_finalize(&ctx);
-	if (!ctx.nerr)
+	if (!ctx.nerr) {
+		/* Both report every error they find, not only the first. */
 		px_proxy_finalize(&ctx);
-	if (!ctx.nerr)
 		ctx.nerr += px_rules_finalize(&ctx);
+	}
 	px_smp_reset();
 	if (ctx.nerr) {
 		px_gen_unref(gen);

@@ -590,7 +590,7 @@ static void finalize_proxy(struct px_cfg_ctx *ctx, struct px_proxy *px)
 			            "stop talking will keep their connection forever; set "
 			            "'timeout client', 'timeout connect' and 'timeout server'",
 			            px->kind, px->id);
-		if (px->nloggers && px->logfmt_str) {
+		if (px->logfmt_str) {
 			const char *file = ctx->file;
 			int line = ctx->line;
 
@@ -605,6 +605,11 @@ static void finalize_proxy(struct px_cfg_ctx *ctx, struct px_proxy *px)
 			ctx->line = line;
 			if (!px->logfmt)
 				return;
+			/* Checked even without a log target, as HAProxy does;
+			 * rendered only when there is one.
+			 */
+			if (!px->nloggers)
+				px->logfmt = NULL;
 		} else if (px->nloggers && !(px->options & (PX_OPT_HTTPLOG | PX_OPT_TCPLOG))) {
 			/* Without a log format option, HAProxy logs each
 			 * connection as it is accepted (sess.c).

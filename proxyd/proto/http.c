@@ -512,6 +512,7 @@ static int req_head(struct px_stream *s)
 	if (r != 0) {
 		if (r < 0) {
 			px_stream_local(s, 500, 'P', 'R');
+			s->flags |= PX_STF_BY_RULE;   /* its bytes count in the log */
 		} else if (s->flags & PX_STF_LOCAL_KA) {
 			/* Consumed when the answer is sent. */
 			s->req_fwd = s->req.hdr_len;
@@ -704,8 +705,11 @@ static int res_analyze_build(struct px_stream *s)
 	else if (!interim && s->req.vmin == 0)
 		w_str(&w, "Connection: keep-alive\r\n");
 	w_put(&w, "\r\n", 2);
+	/* Too large once rewritten: the rules' fault (500), not the
+	 * server's (502).
+	 */
 	if (w.overflow || replace_head(b, m->hdr_len, w.p, w.len) < 0)
-		return -1;
+		return hm->flags & (PX_HM_HDR_CHANGED | PX_HM_SL_CHANGED) ? -2 : -1;
 	s->res_fwd = w.len;
 	if (upgrade_ok || ((s->flags & PX_STF_CONNECT) && m->status >= 200 && m->status < 300))
 		s->flags |= PX_STF_TUNNEL_NEXT;   /* switch to a tunnel once the head is sent */
@@ -1297,9 +1301,13 @@ uint32_t px_http_after_local(struct px_stream *s, char *msg, uint32_t len, uint3
 	px_rules_after(s, hm);
 	if (hm->status != m.status)
 		s->status = hm->status;
+	/* The connection header proxyd wrote stays the last one. */
 	w_start_line(&w, hm);
 	for (i = 0; i < hm->nhdr; i++)
-		if (hm->hdr[i].nl)
+		if (hm->hdr[i].nl && name_kind(hm->hdr[i].n, hm->hdr[i].nl) != HK_CONNECTION)
+			w_field(&w, &hm->hdr[i]);
+	for (i = 0; i < hm->nhdr; i++)
+		if (hm->hdr[i].nl && name_kind(hm->hdr[i].n, hm->hdr[i].nl) == HK_CONNECTION)
 			w_field(&w, &hm->hdr[i]);
 	w_put(&w, "\r\n", 2);
 	body = len - m.hdr_len;

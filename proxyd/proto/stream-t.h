@@ -132,6 +132,8 @@ struct px_stream {
 	uint8_t lb_has_hash;
 	struct px_server *persist;     /* server named by the persistence cookie */
 	uint32_t ck_first;             /* first-seen date of a maxlife cookie */
+	char ck_req;                   /* %tsc 3rd char: request cookie, 0 = '-' */
+	char ck_set;                   /* %tsc 4th char: response cookie, 0 = '-' */
 	char *dyn;                     /* buffer of a response made by a rule */
 	struct px_errmsg *dyn_msg;
 	struct px_var *vars;           /* txn, req and res variables */

@@ -454,7 +454,7 @@ int px_stream_srv_step(struct px_stream *s)
 		 * this stream (redispatch).
 		 */
 		if (!s->srv && s->persist && s->persist != s->prev_srv &&
-		    px_srv_usable(s->persist)) {
+		    px_srv_persist_ok(s->persist)) {
 			srv = s->persist;
 			if (!px_srv_has_slot(srv)) {
 				enqueue(s, srv);

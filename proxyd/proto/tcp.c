@@ -13,11 +13,12 @@
 #include "proto/sess.h"
 #include "proto/stream.h"
 #include "proto/tcp.h"
+#include "rules/rules.h"
 
 /* Starts a TCP mode stream right after the accept. */
 void px_tcp_start(struct px_stream *s)
 {
-	s->be = s->fe->defbe;
+	s->be = s->fe->rules ? px_rules_tcp_backend(s) : s->fe->defbe;
 	s->rq = PX_RQ_TUNNEL;
 	s->rs = PX_RS_NONE;
 	s->t_cli_act = s->t_start;

@@ -256,7 +256,7 @@ static int int_operator(const char *op, const char *v, char *out, size_t outsz)
 }
 
 static int load_file(struct px_cfg_ctx *ctx, struct px_acl_term *t, const char *path,
-                     uint32_t *cap, char **err)
+                     int as_map, uint32_t *cap, char **err)
 {
 	FILE *f = fopen(path, "r");
 	char line[4096];
@@ -270,6 +270,13 @@ static int load_file(struct px_cfg_ctx *ctx, struct px_acl_term *t, const char *
 		char *s = line, *e;
 
 		lineno++;
+		e = s + strlen(s);
+		if (e > s && e[-1] != '\n' && !feof(f)) {
+			px_strfmt(err, "%s:%d: line longer than %zu bytes", path, lineno,
+			          sizeof(line) - 2);
+			fclose(f);
+			return -1;
+		}
 		while (*s == ' ' || *s == '\t')
 			s++;
 		e = s + strlen(s);
@@ -278,6 +285,8 @@ static int load_file(struct px_cfg_ctx *ctx, struct px_acl_term *t, const char *
 		*e = 0;
 		if (!*s || *s == '#')
 			continue;
+		if (as_map)
+			s[strcspn(s, " \t")] = 0;
 		if (add_pattern(ctx, t, s, cap, err) < 0) {
 			char *inner = *err;
 
@@ -327,7 +336,7 @@ static struct px_acl_term *term_parse(char **args, int nargs, struct px_cfg_ctx 
 	uint32_t cap = 0;
 	size_t n;
 	char **files = NULL;
-	int nfiles = 0;
+	int nfiles = 0, as_map = 0;
 
 	if (!t) {
 		px_strfmt(err, "out of memory");
@@ -363,8 +372,10 @@ static struct px_acl_term *term_parse(char **args, int nargs, struct px_cfg_ctx 
 			t->icase = 1;
 		} else if (!strcmp(f, "-n") || !strcmp(f, "-N")) {
 			/* HAProxy's "no duplicate" flags change nothing here. */
-		} else if (!strcmp(f, "-m") || !strcmp(f, "-f") || !strcmp(f, "-u") ||
-		           !strcmp(f, "-M")) {
+		} else if (!strcmp(f, "-M")) {
+			/* -f files are maps: each line's key is the pattern. */
+			as_map = 1;
+		} else if (!strcmp(f, "-m") || !strcmp(f, "-f") || !strcmp(f, "-u")) {
 			if (i + 1 >= nargs) {
 				px_strfmt(err, "'%s' expects an argument", f);
 				return NULL;
@@ -432,7 +443,7 @@ static struct px_acl_term *term_parse(char **args, int nargs, struct px_cfg_ctx 
 		}
 	}
 	for (i = 0; i < nfiles; i++)
-		if (load_file(ctx, t, files[i], &cap, err) < 0) {
+		if (load_file(ctx, t, files[i], as_map, &cap, err) < 0) {
 			free(files);
 			return NULL;
 		}

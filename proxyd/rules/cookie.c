@@ -23,7 +23,7 @@ struct px_cookie {
 	char *name;
 	uint32_t nlen;
 	uint8_t mode;            /* enum ck_mode */
-	uint8_t indirect, nocache, httponly, secure, postonly;
+	uint8_t indirect, nocache, httponly, secure, postonly, preserve;
 	char *domains;           /* "; domain=a; domain=b" ready to append */
 	uint32_t maxidle;        /* seconds, 0 = none */
 	uint32_t maxlife;
@@ -72,7 +72,7 @@ static int kw_cookie(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
 		} else if (!strcmp(o, "postonly")) {
 			ck->postonly = 1;
 		} else if (!strcmp(o, "preserve")) {
-			/* The server's own cookie is never removed here. */
+			ck->preserve = 1;
 		} else if (!strcmp(o, "domain") && i + 1 < nargs) {
 			int n = snprintf(dom + dl, sizeof(dom) - dl, "; domain=%s", args[++i]);
 
@@ -87,6 +87,11 @@ static int kw_cookie(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
 
 			if (px_parse_time(args[++i], &ms, err) < 0)
 				return -1;
+			/* Cookie dates count in seconds. */
+			if (ms < 1000) {
+				px_strfmt(err, "'%s' must be at least 1s ('%s' given)", o, args[i]);
+				return -1;
+			}
 			if (o[3] == 'i')
 				ck->maxidle = (uint32_t)(ms / 1000);
 			else
@@ -106,8 +111,9 @@ static int kw_cookie(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
 		px_strfmt(err, "maxidle and maxlife need 'insert' mode");
 		return -1;
 	}
-	if ((ck->nocache || ck->indirect) && ck->mode == CK_PREFIX && ck->nocache) {
-		px_strfmt(err, "'nocache' only applies to 'insert' mode");
+	if ((ck->nocache || ck->preserve) && ck->mode != CK_INSERT) {
+		px_strfmt(err, "'%s' only applies to 'insert' mode",
+		          ck->nocache ? "nocache" : "preserve");
 		return -1;
 	}
 	ck->domains = px_gen_strdup(ctx->gen, dom);
@@ -140,6 +146,8 @@ int px_cookie_request(struct px_stream *s, struct px_hmsg *hm)
 	int i = -1;
 	time_t now = time(NULL);
 
+	s->ck_req = 'N';
+	s->ck_set = 'N';
 	while ((i = px_hmsg_find(hm, "cookie", 6, i + 1)) >= 0) {
 		const char *v = hm->hdr[i].v, *end = v + hm->hdr[i].vl, *p = v;
 		uint32_t sz, o = 0;
@@ -177,6 +185,9 @@ int px_cookie_request(struct px_stream *s, struct px_hmsg *hm)
 				if (srv && !s->persist) {
 					s->persist = srv;
 					s->flags |= PX_STF_CK_VALID;
+					s->ck_req = 'V';
+				} else if (!srv && s->ck_req == 'N') {
+					s->ck_req = 'I';
 				}
 				/* The server gets its own value back, without our prefix. */
 				if (o + (e - p) + 1 > sz)
@@ -199,15 +210,16 @@ int px_cookie_request(struct px_stream *s, struct px_hmsg *hm)
 				const char *bar = memchr(cv, '|', ce - cv);
 				uint32_t vl = (uint32_t)((bar ? bar : ce) - cv);
 				struct px_server *srv = find_server(s->be, cv, vl);
-				int expired = 0;
+				int expired = 0;   /* 'E' idle too long, 'O' too old */
 
 				if (bar && (ck->maxidle || ck->maxlife)) {
 					unsigned long long seen = 0, first = 0;
 
 					sscanf(bar + 1, "%llx|%llx", &seen, &first);
-					if ((ck->maxidle && (!seen || (uint64_t)now > seen + ck->maxidle)) ||
-					    (ck->maxlife && (!first || (uint64_t)now > first + ck->maxlife)))
-						expired = 1;
+					if (ck->maxlife && (!first || (uint64_t)now > first + ck->maxlife))
+						expired = 'O';
+					else if (ck->maxidle && (!seen || (uint64_t)now > seen + ck->maxidle))
+						expired = 'E';
 					if (!expired)
 						s->ck_first = (uint32_t)first;
 				}
@@ -218,10 +230,13 @@ int px_cookie_request(struct px_stream *s, struct px_hmsg *hm)
 				if (srv && !expired && !s->persist) {
 					s->persist = srv;
 					s->flags |= PX_STF_CK_VALID;
+					s->ck_req = 'V';
+				} else if (s->ck_req == 'N') {
+					s->ck_req = expired ? (char)expired : 'I';
 				}
 			}
-			/* insert+indirect and rewrite: the server never sees it. */
-			if (!(ck->mode == CK_INSERT && !ck->indirect)) {
+			/* insert+indirect: the server never sees it. */
+			if (ck->mode == CK_INSERT && ck->indirect) {
 				p = e + 1;
 				continue;
 			}
@@ -247,10 +262,11 @@ int px_cookie_request(struct px_stream *s, struct px_hmsg *hm)
 				return -1;
 		}
 	}
-	if (s->persist && !px_srv_usable(s->persist)) {
+	if (s->persist && !px_srv_persist_ok(s->persist)) {
 		/* A server down or in maintenance: balance as usual. */
 		s->persist = NULL;
 		s->flags &= ~PX_STF_CK_VALID;
+		s->ck_req = 'D';
 	}
 	return 0;
 }
@@ -307,6 +323,17 @@ int px_cookie_response(struct px_stream *s, struct px_hmsg *hm)
 			return 0;
 		if (ck->postonly && !(s->flags & PX_STF_POST))
 			return 0;
+		/* preserve: a cookie of that name the server sets wins. */
+		if (ck->preserve) {
+			int k = -1;
+
+			while ((k = px_hmsg_find(hm, "set-cookie", 10, k + 1)) >= 0)
+				if (hm->hdr[k].vl > ck->nlen && hm->hdr[k].v[ck->nlen] == '=' &&
+				    !memcmp(hm->hdr[k].v, ck->name, ck->nlen)) {
+					s->ck_set = 'P';
+					return 0;
+				}
+		}
 		t = px_scratch(1, &sz);
 		n = snprintf(t, sz, "%s=%s", ck->name, srv->cookie);
 		if (ck->maxidle || ck->maxlife)
@@ -317,6 +344,7 @@ int px_cookie_response(struct px_stream *s, struct px_hmsg *hm)
 		              ck->httponly ? "; HttpOnly" : "", ck->secure ? "; Secure" : "");
 		if (n < 0 || (uint32_t)n >= sz || px_hmsg_add(hm, "Set-Cookie", 10, t, (size_t)n) < 0)
 			return -1;
+		s->ck_set = (s->flags & PX_STF_CK_VALID) && s->persist == srv ? 'U' : 'I';
 		if (ck->nocache && cacheable(s, hm) &&
 		    px_hmsg_add(hm, "Cache-control", 13, "private", 7) < 0)
 			return -1;
@@ -339,6 +367,7 @@ int px_cookie_response(struct px_stream *s, struct px_hmsg *hm)
 			n = snprintf(t, sz, "%s=%s~%.*s", ck->name, srv->cookie, (int)(end - eq - 1), eq + 1);
 		if (n < 0 || (uint32_t)n >= sz || px_hmsg_set_value(hm, i, t, (size_t)n) < 0)
 			return -1;
+		s->ck_set = 'R';
 	}
 	return 0;
 }

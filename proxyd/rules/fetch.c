@@ -45,7 +45,16 @@ static int hdr_next(const struct px_hmsg *hm, const char *name, size_t nl, uint3
 		int q = 0;
 
 		if (*idx < 0 || *pos == UINT32_MAX) {
-			*idx = px_hmsg_find_h(hm, name, nl, h, *idx + 1);
+			if (nl) {
+				*idx = px_hmsg_find_h(hm, name, nl, h, *idx + 1);
+			} else {
+				/* No name ("req.hdr()"): every field in turn. */
+				int i = *idx + 1;
+
+				while (i < (int)hm->nhdr && !hm->hdr[i].nl)
+					i++;
+				*idx = i < (int)hm->nhdr ? i : -1;
+			}
 			if (*idx < 0)
 				return 0;
 			*pos = 0;
@@ -606,11 +615,17 @@ static int f_fe_name(const struct px_arg *a, struct px_smp *smp, struct px_smp_c
 	return 1;
 }
 
+/* The backend; before one is chosen, the frontend stands for it, as in
+ * HAProxy (and in %b).
+ */
 static int f_be_name(const struct px_arg *a, struct px_smp *smp, struct px_smp_ctx *ctx)
 {
-	if (!ctx->s || !ctx->s->be)
+	const struct px_proxy *be = ctx->s && ctx->s->be ? ctx->s->be :
+	                            ctx->sess ? ctx->sess->fe : NULL;
+
+	if (!be)
 		return 0;
-	set_str(smp, ctx->s->be->id, (uint32_t)strlen(ctx->s->be->id));
+	set_str(smp, be->id, (uint32_t)strlen(be->id));
 	return 1;
 }
 

@@ -216,16 +216,23 @@ struct px_logfmt *px_fmt_compile(struct px_cfg_ctx *ctx, const char *fmt, int mo
 			name = p;
 			while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
 				p++;
-			/* Longest known prefix: "%Tq/" or "%trx" */
-			v = -1;
-			while (p > name && (v = find_var(name, p - name)) < 0)
-				p--;
+			/* The whole run of letters names the variable, as in
+			 * HAProxy ("%Tq/" is %Tq, "%Tz" is an error).
+			 */
+			v = find_var(name, p - name);
 			if (v < 0) {
 				px_strfmt(err, "unknown log-format variable at '%%%.16s'", name);
 				return NULL;
 			}
 			n->type = LFN_VAR;
 			n->var = (uint8_t)v;
+			/* +X only changes addresses, ports, %Ts and %pid, as
+			 * HAProxy's.
+			 */
+			if (v != LFV_CI && v != LFV_CP && v != LFV_FI && v != LFV_FP && v != LFV_BI &&
+			    v != LFV_BP && v != LFV_SI && v != LFV_SP && v != LFV_TS_UNIX &&
+			    v != LFV_PID)
+				flags &= ~LF_X;
 			n->flags = flags;
 			lf->n++;
 			continue;
@@ -403,6 +410,11 @@ static void put_term(struct out *o, const struct px_stream *s, int full)
 	if (s) {
 		t[0] = s->term[0];
 		t[1] = s->term[1];
+		/* Persistence cookie, when the backend has one. */
+		if (s->ck_req)
+			t[2] = s->ck_req;
+		if (s->ck_set)
+			t[3] = s->ck_set;
 	}
 	put(o, t, full ? 4 : 2);
 }
@@ -471,7 +483,7 @@ static void put_caps(struct out *o, const struct px_stream *s, const struct px_c
 			put_c(o, braces ? '|' : ' ');
 		if (len == 0xffff) {
 			if (!braces)
-				put_str(o, q ? "\"\"" : "-", q ? 2 : 1, 0);
+				put(o, q ? "\"\"" : "-", q ? 2 : 1);
 			continue;
 		}
 		if (!braces && q)
@@ -505,7 +517,9 @@ static void put_expr(struct out *o, const struct lf_node *n, struct px_smp_ctx *
 	struct px_smp smp;
 	uint32_t i;
 
-	if (!px_expr_eval(n->expr, ctx, &smp) || !px_smp_cast(&smp, PX_SMP_STR)) {
+	/* In logs an empty string reads as no value, as HAProxy writes it. */
+	if (!px_expr_eval(n->expr, ctx, &smp) || !px_smp_cast(&smp, PX_SMP_STR) ||
+	    (log && !smp.u.str.len)) {
 		if (n->flags & LF_Q)
 			put(o, "\"\"", 2);
 		else if (log)

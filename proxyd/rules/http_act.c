@@ -113,7 +113,11 @@ static enum px_act_ret add_value(const struct px_rule *r, struct px_rules_run *r
 	const char *v;
 	uint32_t vl;
 
-	render(run, r->fmt, &v, &vl);
+	/* A value filling the whole scratch area was cut: the rewrite does
+	 * not fit, the request fails (HAProxy answers 500 too).
+	 */
+	if (!render(run, r->fmt, &v, &vl) || vl >= px_trash_size())
+		return PX_ACT_ERR;
 	if (!px_rules_value_ok(v, vl)) {
 		px_rules_refused(r, r->name);
 		return PX_ACT_CONT;
@@ -451,6 +455,11 @@ static enum px_act_ret set_target(const struct px_rule *r, struct px_rules_run *
 		}
 		return PX_ACT_CONT;
 	}
+	/* An origin-form path starts with '/' (and '*' stands alone). */
+	if ((part == SL_PATH || part == SL_PATHQ) && (!vl || v[0] != '/')) {
+		px_rules_refused(r, "path (it must start with '/')");
+		return PX_ACT_CONT;
+	}
 	split_target(hm, &pre, &pl, &ql);
 	out = px_scratch(2, &sz);
 	if (pre + pl + ql + vl + 1 > sz)
@@ -469,9 +478,10 @@ static enum px_act_ret set_target(const struct px_rule *r, struct px_rules_run *
 		o += vl;
 		break;
 	case SL_QUERY:
+		/* As HAProxy: an empty value keeps a '?' that was there. */
 		memcpy(out + o, u + pre, pl);
 		o += pl;
-		if (vl) {
+		if (vl || ql) {
 			out[o++] = '?';
 			memcpy(out + o, v, vl);
 			o += vl;
@@ -977,7 +987,13 @@ static int kw_http_rule(char **args, int nargs, struct px_cfg_ctx *ctx, char **e
 		return -1;
 	}
 	k = act_find(args[1]);
-	if (!k || !(k->dirs & dir)) {
+	if (k && !(k->dirs & dir)) {
+		px_strfmt(err, "'%s' is an action of %s, not of %s", k->name,
+		          k->dirs & D_REQ ? "http-request" : "http-response and "
+		          "http-after-response", args[0]);
+		return -1;
+	}
+	if (!k) {
 		const char *names[64], *near;
 		int n = 0;
 

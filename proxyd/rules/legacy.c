@@ -131,6 +131,10 @@ static void hint(struct px_cfg_ctx *ctx, int k, char **args, int cstart, int nar
 	            "equivalent is: %s", kw, buf);
 }
 
+static int split_field(const char *p, uint32_t len, const char **n, uint32_t *nl,
+                       const char **v, uint32_t *vl);
+static int framing(const char *n, uint32_t nl);
+
 /* Tells whether <re> ends inside a bracket expression ("[^ :" cut at an
  * unescaped blank).
  */
@@ -212,10 +216,18 @@ static int kw_legacy(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
 	r->i1 = legacy[k].kind;
 	r->i2 = legacy[k].res;
 	if (legacy[k].kind == LG_ADD) {
-		const char *colon = strchr(args[1], ':');
+		const char *n, *v;
+		uint32_t nl, vl;
 
-		if (!colon || colon == args[1] || !px_rules_value_ok(args[1], strlen(args[1]))) {
-			px_strfmt(err, "'%s' is not a header line (Name:\\ value)", args[1]);
+		if (split_field(args[1], (uint32_t)strlen(args[1]), &n, &nl, &v, &vl) < 0 ||
+		    !px_rules_value_ok(args[1], strlen(args[1]))) {
+			px_strfmt(err, "'%s' is not a header line (Name:\\ value, the name a "
+			          "token)", args[1]);
+			return -1;
+		}
+		if (framing(n, nl)) {
+			px_strfmt(err, "'%.*s' cannot be added by rules: proxyd frames the body "
+			          "itself", (int)nl, n);
 			return -1;
 		}
 		r->name = px_gen_strdup(ctx->gen, args[1]);
@@ -301,7 +313,12 @@ static int rep_start_line(const struct px_rule *r, struct px_hmsg *hm, int res)
 	sp1 = memchr(out, ' ', (size_t)n);
 	sp2 = sp1 ? memrchr(sp1 + 1, ' ', (size_t)(out + n - sp1 - 1)) : NULL;
 	if (!res) {
-		if (!sp1 || !sp2 || sp1 == out || sp2 == sp1 + 1 || !px_rules_value_ok(out, (size_t)n)) {
+		/* "METHOD TARGET HTTP/x.y": exactly two blanks. */
+		if (!sp1 || !sp2 || sp1 == out || sp2 == sp1 + 1 ||
+		    memchr(sp1 + 1, ' ', (size_t)(sp2 - sp1 - 1)) ||
+		    out + n - sp2 - 1 != 8 || memcmp(sp2 + 1, "HTTP/", 5) ||
+		    sp2[6] < '0' || sp2[6] > '9' || sp2[7] != '.' || sp2[8] < '0' || sp2[8] > '9' ||
+		    !px_rules_value_ok(out, (size_t)n)) {
 			px_rules_refused(r, "request line");
 			return 0;
 		}
@@ -369,7 +386,8 @@ int px_legacy_run(const struct px_rule *r, struct px_hmsg *hm, struct px_stream 
 		if (!ng)
 			continue;
 		if (framing(f->n, f->nl)) {
-			px_rules_refused(r, "framing header");
+			px_rules_refused(r, "header line (Content-Length and Transfer-Encoding are "
+			                 "proxyd's to write)");
 			continue;
 		}
 		if (r->i1 == LG_DEL) {

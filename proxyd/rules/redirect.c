@@ -59,22 +59,45 @@ int px_redirect_parse(struct px_rule *r, char **args, int nargs, unsigned use,
 		px_strfmt(err, "out of memory");
 		return -1;
 	}
-	if (nargs < 3) {
-		px_strfmt(err, "'%s' expects 'location', 'prefix' or 'scheme' and a value",
-		          args[0]);
+	int form = -1;
+	char *words[PX_CFG_MAX_ARGS];
+	int nw = 0;
+
+	/* The form and its value may come after the options ("redirect code
+	 * 301 location /x"): put them first.
+	 */
+	for (i = 1; i < nargs && nw < PX_CFG_MAX_ARGS - 1; i++) {
+		if (form < 0 && i + 1 < nargs && (!strcmp(args[i], "location") ||
+		    !strcmp(args[i], "prefix") || !strcmp(args[i], "scheme"))) {
+			form = i;
+			i++;
+			continue;
+		}
+		words[nw++] = args[i];
+	}
+	if (form < 0) {
+		if (nargs > 1)
+			px_strfmt(err, "'%s' expects 'location', 'prefix' or 'scheme', not '%s'",
+			          args[0], args[1]);
+		else
+			px_strfmt(err, "'%s' expects 'location', 'prefix' or 'scheme' and a value",
+			          args[0]);
 		return -1;
+	}
+	{
+		char *f = args[form], *v = args[form + 1];
+
+		args[1] = f;
+		args[2] = v;
+		for (i = 0; i < nw; i++)
+			args[3 + i] = words[i];
 	}
 	if (!strcmp(args[1], "location"))
 		r->i1 = RD_LOCATION;
 	else if (!strcmp(args[1], "prefix"))
 		r->i1 = RD_PREFIX;
-	else if (!strcmp(args[1], "scheme"))
+	else
 		r->i1 = RD_SCHEME;
-	else {
-		px_strfmt(err, "'%s' expects 'location', 'prefix' or 'scheme', not '%s'",
-		          args[0], args[1]);
-		return -1;
-	}
 	if ((use & PX_USE_RES) && r->i1 != RD_LOCATION) {
 		px_strfmt(err, "a response can only be redirected with 'location'");
 		return -1;
@@ -298,6 +321,17 @@ static char *read_file(struct px_cfg_ctx *ctx, const char *path, uint32_t *len, 
 	return buf;
 }
 
+/* A header name: one or more token characters. */
+static int valid_name(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (*s <= 0x20 || *s >= 0x7f || strchr("\"(),/:;<=>?@[\\]{}", *s))
+			return 0;
+	return 1;
+}
+
 /* return [status N] [content-type T] [string S | lf-string FMT | file F |
  *        lf-file F] [hdr NAME FMT]...
  */
@@ -371,7 +405,16 @@ int px_return_parse(struct px_rule *r, char **args, int nargs, unsigned use,
 					return -1;
 			}
 		} else if (!strcmp(k, "hdr") && i + 2 < nargs) {
-			char *hn = px_gen_strdup(ctx->gen, args[i + 1]), *c;
+			char *hn, *c;
+
+			if (!valid_name(args[i + 1]) || !strcasecmp(args[i + 1], "content-length") ||
+			    !strcasecmp(args[i + 1], "transfer-encoding")) {
+				px_strfmt(err, "'hdr %s': %s", args[i + 1], valid_name(args[i + 1]) ?
+				          "proxyd writes the framing headers itself" :
+				          "invalid header name");
+				return -1;
+			}
+			hn = px_gen_strdup(ctx->gen, args[i + 1]);
 
 			/* Sent lower-cased, as HAProxy 2.x does. */
 			for (c = hn; c && *c; c++)

@@ -81,8 +81,8 @@ void px_rules_refused(const struct px_rule *r, const char *what)
 				text[o++] = (char)c;
 		}
 		text[o] = 0;
-		px_warning("%s:%d: rewrite refused: the %s it would produce holds CR, LF or NUL "
-		           "(or is malformed); left as it was (%llu refusals so far) [%s]",
+		px_warning("%s:%d: rewrite refused: the %s it would produce is invalid (CR, "
+		           "LF or NUL, or malformed); left as it was (%llu refusals so far) [%s]",
 		           r->file, r->line, what, (unsigned long long)r->refused, text);
 	}
 }
@@ -230,12 +230,26 @@ static struct px_proxy *choose_backend(struct px_stream *s, struct px_rules_run 
 			t[n] = 0;
 			be = px_proxy_find(s->sess->gen, t, PX_CAP_BE);
 		}
-		/* An unknown dynamic name ends the use_backend rules: the
-		 * default backend takes the request (HAProxy's manual).
+		/* An unknown dynamic name (or a backend of the other mode)
+		 * ends the use_backend rules: the default backend takes the
+		 * request (HAProxy's manual).
 		 */
-		return be ? be : fe->defbe;
+		return be && be->mode == fe->mode ? be : fe->defbe;
 	}
 	return fe->defbe;
+}
+
+/* The backend of a TCP stream: use_backend rules whose conditions see
+ * the connection only (src, dst, fe_name...).
+ */
+struct px_proxy *px_rules_tcp_backend(struct px_stream *s)
+{
+	struct px_rules_run run = {
+		.sctx = { .sess = s->sess, .s = s, .phase = PX_USE_REQ },
+		.dir = PX_USE_REQ,
+	};
+
+	return choose_backend(s, &run);
 }
 
 int px_rules_request(struct px_stream *s, struct px_hmsg *hm)

@@ -26,6 +26,9 @@ struct px_rules_run {
  */
 int px_rules_request(struct px_stream *s, struct px_hmsg *hm);
 
+/* use_backend for a TCP stream (conditions on the connection only). */
+struct px_proxy *px_rules_tcp_backend(struct px_stream *s);
+
 /* Response rules of the backend then the frontend, then cookie
  * persistence and http-after-response. Same return values.
  */
