@@ -683,12 +683,11 @@ struct px_cond *px_cond_parse(char **args, int nargs, unsigned use,
 			if (!a)
 				return NULL;
 		}
-		if (!(a->use & use)) {
-			px_strfmt(err, "ACL '%s' cannot be evaluated on the %s (it uses a "
-			          "fetch method of the other direction)",
-			          a->name ? a->name : "{...}", use_phase(use));
-			return NULL;
-		}
+		/* As HAProxy: a warning, and the ACL never matches there. */
+		if (!(a->use & use))
+			px_cfg_warn(ctx, "ACL '%s' will never match on the %s: it uses a "
+			            "fetch method of the other direction",
+			            a->name ? a->name : "{...}", use_phase(use));
 		cur->refs[cur->n].acl = a;
 		cur->refs[cur->n].neg = (uint8_t)neg;
 		cur->n++;

@@ -96,12 +96,26 @@ static void hint(struct px_cfg_ctx *ctx, int k, char **args, int cstart, int nar
 			snprintf(buf, sizeof(buf), "%s add-header %.*s %s", dir, (int)(colon - re),
 			         re, colon[1] == ' ' ? colon + 2 : colon + 1);
 	} else if (legacy[k].kind == LG_DEL) {
-		size_t n = re[0] == '^' ? name_colon(re + 1) : 0;
+		size_t n = re[0] == '^' ? strcspn(re + 1, ":\\([.*^$ ") : 0;
+		const char *rest;
 
-		if (n)
+		if (re[0] != '^' || re[1 + n] != ':')
+			n = 0;
+		rest = n ? re + 1 + n + 1 : "";
+
+		/* Only a rule on the name alone ("^Name:" or "^Name:.*") maps
+		 * to deleting the header whatever its value.
+		 */
+		if (n && (!*rest || !strcmp(rest, ".*") || !strcmp(rest, " .*")))
 			snprintf(buf, sizeof(buf), "%s del-header %.*s", dir, (int)n, re + 1);
+		else if (n)
+			snprintf(buf, sizeof(buf), "%s del-header %.*s if { %s.fhdr(%.*s) -m reg%s ^%s }",
+			         dir, (int)n, re + 1, legacy[k].res ? "res" : "req", (int)n, re + 1,
+			         legacy[k].icase ? " -i" : "", rest + strspn(rest, " "));
 		else
 			snprintf(buf, sizeof(buf), "%s del-header NAME -m reg", dir);
+	} else if (legacy[k].res && !strncmp(re, "^HTTP/", 6)) {
+		snprintf(buf, sizeof(buf), "http-response set-status CODE [reason TEXT]");
 	} else if (!legacy[k].res && !strncmp(re, "^([^ :]*) ", 10) && !strncmp(repl, "\\1 ", 3)) {
 		/* The request line with the method kept: a pathq rewrite. */
 		char r2[512];
@@ -117,9 +131,11 @@ static void hint(struct px_cfg_ctx *ctx, int k, char **args, int cstart, int nar
 			snprintf(buf, sizeof(buf), "%s replace-header %.*s %s^%s %s%s%s", dir, (int)n,
 			         re + 1, ic, re + n + 3, q(r), r, q(r));
 	}
-	if (!buf[0])
-		snprintf(buf, sizeof(buf), "%s replace-header NAME REGEX FMT (headers) or "
-		         "http-request replace-uri/replace-pathq REGEX FMT (request line)", dir);
+	if (!buf[0] && legacy[k].res)
+		snprintf(buf, sizeof(buf), "http-response replace-header NAME REGEX FMT");
+	else if (!buf[0])
+		snprintf(buf, sizeof(buf), "http-request replace-header NAME REGEX FMT (headers) "
+		         "or http-request replace-uri/replace-pathq REGEX FMT (request line)");
 	{
 		size_t l = strlen(buf);
 		int i;

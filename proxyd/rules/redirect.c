@@ -407,12 +407,17 @@ int px_return_parse(struct px_rule *r, char **args, int nargs, unsigned use,
 		} else if (!strcmp(k, "hdr") && i + 2 < nargs) {
 			char *hn, *c;
 
-			if (!valid_name(args[i + 1]) || !strcasecmp(args[i + 1], "content-length") ||
-			    !strcasecmp(args[i + 1], "transfer-encoding")) {
-				px_strfmt(err, "'hdr %s': %s", args[i + 1], valid_name(args[i + 1]) ?
-				          "proxyd writes the framing headers itself" :
-				          "invalid header name");
+			if (!valid_name(args[i + 1])) {
+				px_strfmt(err, "'hdr %s': invalid header name", args[i + 1]);
 				return -1;
+			}
+			/* As HAProxy: ignored with a warning. */
+			if (!strcasecmp(args[i + 1], "content-length") ||
+			    !strcasecmp(args[i + 1], "transfer-encoding")) {
+				px_cfg_warn(ctx, "'hdr %s' is ignored: proxyd writes the framing "
+				            "headers of its replies itself", args[i + 1]);
+				i += 2;
+				continue;
 			}
 			hn = px_gen_strdup(ctx->gen, args[i + 1]);
 
