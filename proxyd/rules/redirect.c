@@ -150,6 +150,8 @@ struct out {
 
 static void o_put(struct out *o, const char *s, size_t n)
 {
+	if (!n)
+		return;   /* <s> may be NULL: a return without a body */
 	if (o->len + n > o->size) {
 		o->overflow = 1;
 		return;
