@@ -84,6 +84,8 @@ struct px_gen {
 	struct px_list defaults;  /* named and anonymous defaults sections */
 	struct px_list binds;     /* struct px_bind of every frontend */
 	struct px_cleanup *cleanups;
+	char *arena;              /* free space of the current allocation chunk */
+	size_t arena_left;
 };
 
 /* State while parsing a set of files into a generation. */

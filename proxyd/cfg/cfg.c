@@ -482,18 +482,48 @@ struct gen_block {
 	max_align_t data[];
 };
 
-/* Allocates zeroed memory that lives as long as <gen>. */
-void *px_gen_alloc(struct px_gen *gen, size_t size)
+/* Small objects are carved out of 64 KiB chunks: the ACLs, expressions
+ * and rules a request walks through then sit next to each other in
+ * memory instead of scattered over the heap.
+ */
+#define GEN_CHUNK 65536
+#define GEN_ALIGN 16
+
+static struct gen_block *gen_block_new(struct px_gen *gen, size_t size)
 {
 	struct gen_block *b = calloc(1, sizeof(*b) + size);
 
 	if (!b)
 		return NULL;
-	b->cl.fn = NULL;
-	b->cl.arg = NULL;
 	b->cl.next = gen->cleanups;
 	gen->cleanups = &b->cl;
-	return b->data;
+	return b;
+}
+
+/* Allocates zeroed memory that lives as long as <gen>. */
+void *px_gen_alloc(struct px_gen *gen, size_t size)
+{
+	struct gen_block *b;
+	void *p;
+
+	size = (size + GEN_ALIGN - 1) & ~(size_t)(GEN_ALIGN - 1);
+	if (!size)
+		size = GEN_ALIGN;
+	if (size > GEN_CHUNK / 4) {
+		b = gen_block_new(gen, size);
+		return b ? b->data : NULL;
+	}
+	if (size > gen->arena_left) {
+		b = gen_block_new(gen, GEN_CHUNK);
+		if (!b)
+			return NULL;
+		gen->arena = (char *)b->data;
+		gen->arena_left = GEN_CHUNK;
+	}
+	p = gen->arena;
+	gen->arena += size;
+	gen->arena_left -= size;
+	return p;
 }
 
 char *px_gen_strdup(struct px_gen *gen, const char *s)
@@ -534,10 +564,14 @@ void px_gen_unref(struct px_gen *gen)
 
 	if (!gen || --gen->refcnt)
 		return;
-	for (cl = gen->cleanups; cl; cl = next) {
-		next = cl->next;
+	/* Every cleanup runs before any memory goes: a cleanup may look at
+	 * objects allocated after it was registered.
+	 */
+	for (cl = gen->cleanups; cl; cl = cl->next)
 		if (cl->fn)
 			cl->fn(cl->arg);
+	for (cl = gen->cleanups; cl; cl = next) {
+		next = cl->next;
 		free(px_container_of(cl, struct gen_block, cl));
 	}
 	free(gen);
