@@ -323,15 +323,20 @@ int px_cookie_response(struct px_stream *s, struct px_hmsg *hm)
 			return 0;
 		if (ck->postonly && !(s->flags & PX_STF_POST))
 			return 0;
-		/* preserve: a cookie of that name the server sets wins. */
-		if (ck->preserve) {
+		/* A cookie of that name the server sets itself: with preserve
+		 * it wins; without, ours replaces it (HAProxy's insert mode).
+		 */
+		{
 			int k = -1;
 
 			while ((k = px_hmsg_find(hm, "set-cookie", 10, k + 1)) >= 0)
 				if (hm->hdr[k].vl > ck->nlen && hm->hdr[k].v[ck->nlen] == '=' &&
 				    !memcmp(hm->hdr[k].v, ck->name, ck->nlen)) {
-					s->ck_set = 'P';
-					return 0;
+					if (ck->preserve) {
+						s->ck_set = 'P';
+						return 0;
+					}
+					px_hmsg_del(hm, k);
 				}
 		}
 		t = px_scratch(1, &sz);

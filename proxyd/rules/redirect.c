@@ -128,10 +128,22 @@ int px_redirect_parse(struct px_rule *r, char **args, int nargs, unsigned use,
 			r->nlen |= RD_APPEND_SLASH;
 		} else if (!strcmp(args[i], "ignore-empty")) {
 			r->nlen |= RD_IGNORE_EMPTY;
-		} else if (!strcmp(args[i], "set-cookie") && i + 1 < nargs) {
-			rd->set_cookie = px_gen_strdup(ctx->gen, args[++i]);
-		} else if (!strcmp(args[i], "clear-cookie") && i + 1 < nargs) {
-			rd->clear_cookie = px_gen_strdup(ctx->gen, args[++i]);
+		} else if ((!strcmp(args[i], "set-cookie") || !strcmp(args[i], "clear-cookie")) &&
+		           i + 1 < nargs) {
+			const char *c = args[i + 1];
+
+			/* The text goes into a header as it is: no line breaks. */
+			if (!*c || *c == '=' || !px_rules_value_ok(c, strlen(c)) ||
+			    strcspn(c, "=") != strcspn(c, "=; \t,\"")) {
+				px_strfmt(err, "invalid cookie '%s' after '%s' (NAME[=VALUE], the name a "
+				          "token)", c, args[i]);
+				return -1;
+			}
+			if (args[i][0] == 's')
+				rd->set_cookie = px_gen_strdup(ctx->gen, c);
+			else
+				rd->clear_cookie = px_gen_strdup(ctx->gen, c);
+			i++;
 		} else {
 			px_strfmt(err, "unexpected '%s' in redirect (code N, drop-query, "
 			          "append-slash, ignore-empty, set-cookie NAME[=VALUE], "
