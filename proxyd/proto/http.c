@@ -438,6 +438,36 @@ static int req_build(struct px_stream *s, const struct px_hmsg *hm, uint64_t cle
 	return 0;
 }
 
+/* A rule changed Host on an absolute-form request: the target's
+ * authority follows, as HAProxy makes it, so that the server never sees
+ * two host names (RFC 9112 3.2.2). Returns 0, or -1 when out of room.
+ */
+static int sync_authority(struct px_hmsg *hm)
+{
+	const char *u = hm->sl[PX_SL_URI], *auth, *host;
+	uint32_t ulen = hm->sll[PX_SL_URI], alen, hlen, sz;
+	int i = -1, last = -1;
+	char *out;
+
+	if (!ulen || u[0] == '/' || uri_authority(u, ulen, &auth, &alen) < 0 || !alen)
+		return 0;
+	while ((i = px_hmsg_find(hm, "host", 4, i + 1)) >= 0)
+		last = i;
+	if (last < 0)
+		return 0;
+	host = hm->hdr[last].v;
+	hlen = hm->hdr[last].vl;
+	if (hlen == alen && !strncasecmp(host, auth, alen))
+		return 0;
+	out = px_scratch(2, &sz);
+	if (ulen - alen + hlen > sz)
+		return -1;
+	memcpy(out, u, auth - u);
+	memcpy(out + (auth - u), host, hlen);
+	memcpy(out + (auth - u) + hlen, auth + alen, u + ulen - auth - alen);
+	return px_hmsg_set_sl(hm, PX_SL_URI, out, ulen - alen + hlen);
+}
+
 /* The key "balance uri" or "balance hdr(NAME)" hashes, from the request
  * as the rules left it.
  */
@@ -473,6 +503,11 @@ static int req_head(struct px_stream *s)
 	base = px_buf_data(b);
 	r = px_h1_parse(&s->req, base, b->len);
 	if (r == -2) {
+		/* The client shut its side before the head was complete. */
+		if (sess->cli.flags & PX_CF_RD_EOF) {
+			px_stream_local(s, 400, 'C', 'R');
+			return 1;
+		}
 		if (b->len < px_bufsize - px_bufreserve)
 			return 0;
 		/* The buffer is full and the head is not complete. */
@@ -529,6 +564,10 @@ static int req_head(struct px_stream *s)
 		px_stream_local(s, 503, 'S', 'C');
 		return 1;
 	}
+	if (hm->flags & PX_HM_HDR_CHANGED && sync_authority(hm) < 0) {
+		px_stream_local(s, 500, 'P', 'R');
+		return 1;
+	}
 	if (s->be->lb == PX_LB_URI || s->be->lb == PX_LB_HDR)
 		lb_key(s, hm);
 
@@ -547,8 +586,17 @@ static int req_body(struct px_stream *s)
 	struct px_buf *b = &s->sess->cli.buf;
 	uint32_t avail = b->len - s->req_fwd;
 
-	if (!avail)
+	if (!avail) {
+		/* Everything received is classified and the client shut its
+		 * side: the body will never end.
+		 */
+		if (s->sess->cli.flags & PX_CF_RD_EOF) {
+			px_stream_term(s, 'C', 'D');
+			s->flags |= PX_STF_ABORT;
+			return 1;
+		}
 		return 0;
+	}
 	if (s->req_body == PX_BODY_CLEN) {
 		uint32_t n = avail < s->req_left ? avail : (uint32_t)s->req_left;
 
@@ -874,7 +922,14 @@ static int cli_read(struct px_stream *s)
 		s->flags |= PX_STF_ABORT;
 		return 1;
 	}
-	/* End of stream or error from the client. */
+	/* End of stream or error from the client. Bytes already received
+	 * may still hold a whole head or the end of the body (a client that
+	 * sends its request and shuts its side at once): the parsers look at
+	 * them first, and act on the end of stream when they need more.
+	 */
+	if (!(c->flags & PX_CF_ERROR) &&
+	    ((s->rq == PX_RQ_HDR && c->buf.len) || (s->rq == PX_RQ_BODY && c->buf.len > s->req_fwd)))
+		return 1;
 	if (s->rq == PX_RQ_HDR) {
 		if (c->flags & PX_CF_ERROR) {
 			px_stream_term(s, 'C', 'R');

@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "proto/errors.h"
+#include "proto/h1.h"
 #include "proto/hmsg.h"
 #include "proto/sess-t.h"
 #include "proto/stream.h"
@@ -425,7 +426,12 @@ static enum px_act_ret set_target(const struct px_rule *r, struct px_rules_run *
 	char *out;
 
 	if (part == SL_METHOD) {
-		if (!vl || !valid_target(v, vl)) {
+		uint32_t k;
+
+		/* A method is a token (RFC 9110 9.1). */
+		for (k = 0; k < vl && px_h1_tchar[(unsigned char)v[k]]; k++)
+			;
+		if (!vl || k < vl) {
 			px_rules_refused(r, "method");
 			return PX_ACT_CONT;
 		}

@@ -11,6 +11,7 @@
 #include "cfg/cfg.h"
 #include "cfg/proxy-t.h"
 #include "core/util.h"
+#include "proto/h1.h"
 #include "proto/hmsg.h"
 #include "proto/stream-t.h"
 #include "rules/acl.h"
@@ -339,7 +340,8 @@ static int rep_start_line(const struct px_rule *r, struct px_hmsg *hm, int res)
 			return 0;
 		}
 		for (i = 0; i < (uint32_t)n; i++)
-			if ((unsigned char)out[i] >= 0x7f || (out[i] < 0x20 && out[i] != '\t')) {
+			if ((unsigned char)out[i] >= 0x7f || (out[i] < 0x20 && out[i] != '\t') ||
+			    (out + i < sp1 && !px_h1_tchar[(unsigned char)out[i]])) {
 				px_rules_refused(r, "request line");
 				return 0;
 			}
