@@ -9,17 +9,20 @@ set -eu
 cd "$(dirname "$0")/../.."
 CC=${CC:-clang}
 OUT=build/fuzz
-CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
+CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+-fno-omit-frame-pointer \
 -D_GNU_SOURCE -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Iproxyd -Itestkit/fuzz \
 ${FUZZ_CFLAGS:-}"
 H1_SRC=proxyd/proto/h1.c
 # Everything but main.c: the configuration loader reaches most modules.
 ALL_SRC=$(ls proxyd/*/*.c | grep -v '^proxyd/main\.c$')
+# The rules engine compiles its regexes with PCRE2.
+LIBS="$(pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8) -lm"
 
 sources() {
 	case $1 in
 	h1_req|h1_res|h1_chunk|h1_lists) echo "$H1_SRC" ;;
-	cfg_tok|cfg_load) echo "$ALL_SRC" ;;
+	cfg_tok|cfg_load|rules_req|rules_res) echo "$ALL_SRC" ;;
 	*) echo "unknown target '$1'" >&2; return 1 ;;
 	esac
 }
@@ -27,7 +30,8 @@ sources() {
 build() {
 	src=$(sources "$1") || return 1
 	# shellcheck disable=SC2086
-	if $CC $CFLAGS -o "$OUT/$1" "testkit/fuzz/$1.c" $src -lm; then
+	# The rules targets find their configuration files through this.
+	if $CC $CFLAGS -DFUZZ_ROOT="\"$(pwd)\"" -o "$OUT/$1" "testkit/fuzz/$1.c" $src $LIBS; then
 		echo "  FUZZ    $OUT/$1"
 	else
 		echo "  FAILED  $OUT/$1" >&2
@@ -37,7 +41,7 @@ build() {
 
 command -v "$CC" >/dev/null || { echo "$CC not found (apt-get install -y clang libclang-rt-14-dev)" >&2; exit 1; }
 mkdir -p "$OUT"
-[ $# -gt 0 ] || set -- h1_req h1_res h1_chunk h1_lists cfg_tok cfg_load
+[ $# -gt 0 ] || set -- h1_req h1_res h1_chunk h1_lists cfg_tok cfg_load rules_req rules_res
 status=0
 while [ $# -gt 0 ]; do
 	build "$1" & p1=$!

@@ -13,6 +13,10 @@
  * standard descriptors as they were (see README.md: "log fd@N" sets
  * O_NONBLOCK on descriptor N even in check mode, which is restored here
  * so that the fuzzer's own output keeps working, and counted).
+ *
+ * The pattern lists, maps, bodies and errorfiles of fuzz_files.h are
+ * written to /tmp/pxfuzz-files/ first, so that inputs naming them (the
+ * dictionary and the seeds do) load them.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -22,6 +26,7 @@
 #include <unistd.h>
 #include "cfg/cfg.h"
 #include "fuzz.h"
+#include "fuzz_files.h"
 
 struct reports {
 	int nerr;
@@ -71,6 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int fl[3], i, fds_before;
 
 	if (path_fd < 0) {
+		fz_files_write();
 		snprintf(path, sizeof(path), "/tmp/px-fuzz-cfg-%d.cfg", (int)getpid());
 		path_fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		CHECK(path_fd >= 0, "cannot create %s", path);

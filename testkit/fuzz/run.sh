@@ -14,6 +14,7 @@ shift
 case $t in
 h1_*) dict=testkit/fuzz/http.dict ;;
 cfg_*) dict=testkit/fuzz/cfg.dict ;;
+rules_*) dict=testkit/fuzz/rules.dict ;;
 *) echo "unknown target '$t'" >&2; exit 1 ;;
 esac
 [ -x "build/fuzz/$t" ] || testkit/fuzz/build.sh "$t"
