@@ -139,6 +139,11 @@ struct px_proxy {
 	char *logfmt_str;               /* "log-format" as written, NULL: none */
 	char *logfmt_file;              /* where it was written */
 	int logfmt_line;
+	char *uid_str;                  /* "unique-id-format" as written */
+	char *uid_file;
+	int uid_line;
+	struct px_logfmt *uid_fmt;      /* compiled at the end of parsing */
+	char *uid_hdr;                  /* "unique-id-header" NAME, or NULL */
 	int log_at_accept;              /* default format: log the connection */
 	uint32_t uuid;                  /* position in the configuration */
 	struct px_rules *rules;         /* ACLs and rules, NULL when none */

@@ -14,6 +14,7 @@
 #include "core/util.h"
 #include "proto/h1.h"
 #include "rules/fmt.h"
+#include "rules/sample-t.h"
 
 #define HTTPLOG_FMT "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS " \
 	"%tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r"
@@ -55,6 +56,7 @@ static struct px_proxy *proxy_new(struct px_cfg_ctx *ctx, const char *id,
 	px->srv = NULL;
 	px->nsrv = 0;
 	px->logfmt = NULL;
+	px->uid_fmt = NULL;
 	px->rules = NULL;
 	px->req_caps = px->res_caps = NULL;
 	px->nreq_caps = px->nres_caps = px->cap_size = 0;
@@ -239,6 +241,31 @@ static int kw_log_format(char **args, int nargs, struct px_cfg_ctx *ctx, char **
 		return -1;
 	}
 	return 0;
+}
+
+/* unique-id-format FMT / unique-id-header NAME */
+static int kw_unique_id(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
+{
+	struct px_proxy *px = ctx->px;
+	int hdr = !strcmp(args[0], "unique-id-header");
+
+	if (nargs != 2) {
+		px_strfmt(err, "expects one %s", hdr ? "header name" : "format string (quote it, "
+		          "or escape its blanks with '\\ ')");
+		return -1;
+	}
+	if (hdr && !valid_header_name(args[1])) {
+		px_strfmt(err, "invalid header name '%s'", args[1]);
+		return -1;
+	}
+	if (hdr) {
+		px->uid_hdr = px_gen_strdup(ctx->gen, args[1]);
+		return px->uid_hdr ? 0 : -1;
+	}
+	px->uid_str = px_gen_strdup(ctx->gen, args[1]);
+	px->uid_file = px_gen_strdup(ctx->gen, ctx->file ? ctx->file : "");
+	px->uid_line = ctx->line;
+	return px->uid_str && px->uid_file ? 0 : -1;
 }
 
 static int kw_maxconn(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
@@ -590,6 +617,22 @@ static void finalize_proxy(struct px_cfg_ctx *ctx, struct px_proxy *px)
 			            "stop talking will keep their connection forever; set "
 			            "'timeout client', 'timeout connect' and 'timeout server'",
 			            px->kind, px->id);
+		if (px->uid_str && px->mode == PX_MODE_HTTP) {
+			const char *file = ctx->file;
+			int line = ctx->line;
+
+			ctx->file = px->uid_file;
+			ctx->line = px->uid_line;
+			px->uid_fmt = px_fmt_compile(ctx, px->uid_str, PX_FMT_LOG, PX_USE_REQ, &err);
+			if (!px->uid_fmt) {
+				px_cfg_error(ctx, "unique-id-format: %s", err);
+				free(err);
+			}
+			ctx->file = file;
+			ctx->line = line;
+			if (!px->uid_fmt)
+				return;
+		}
 		if (px->logfmt_str) {
 			const char *file = ctx->file;
 			int line = ctx->line;
@@ -652,6 +695,8 @@ void px_proxy_finalize(struct px_cfg_ctx *ctx)
 static const struct px_cfg_kw proxy_kws[] = {
 	{ .name = "mode", .sections = PX_SEC_PROXIES, .parse = kw_mode },
 	{ .name = "log-format", .sections = PX_SEC_FE, .parse = kw_log_format },
+	{ .name = "unique-id-format", .sections = PX_SEC_FE, .parse = kw_unique_id },
+	{ .name = "unique-id-header", .sections = PX_SEC_FE, .parse = kw_unique_id },
 	{ .name = "maxconn", .sections = PX_SEC_FE, .parse = kw_maxconn },
 	{ .name = "timeout", .sections = PX_SEC_PROXIES, .parse = kw_timeout },
 	{ .name = "default_backend", .sections = PX_SEC_FE, .parse = kw_default_backend },

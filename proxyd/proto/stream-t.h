@@ -138,6 +138,8 @@ struct px_stream {
 	struct px_errmsg *dyn_msg;
 	struct px_var *vars;           /* txn, req and res variables */
 	char *caps;                    /* captured values (fe->cap_size bytes) */
+	char *uid;                     /* unique-id-format's value, NUL-terminated */
+	uint64_t rid;                  /* request number in the process (%rt) */
 	uint8_t log_level;             /* set-log-level, 0 = the logger's */
 	uint32_t srv_timeout;          /* set-timeout server, 0 = the backend's */
 	uint32_t tun_timeout;          /* set-timeout tunnel */

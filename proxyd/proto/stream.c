@@ -54,6 +54,9 @@ int px_stream_setup(uint32_t maxhdr, uint32_t logurilen)
 	return 0;
 }
 
+/* Requests (or TCP sessions) started by this process, for %rt. */
+static uint64_t req_counter;
+
 struct px_stream *px_stream_new(struct px_sess *sess)
 {
 	struct px_stream *s = px_pool_alloc(&stream_pool);
@@ -72,6 +75,7 @@ struct px_stream *px_stream_new(struct px_sess *sess)
 	s->rline = (char *)(s->hdrs + 2 * px_stream_maxhdr);
 	s->t_start = sess->loop->now_ms;
 	s->start_tv = sess->loop->now_tv;
+	s->rid = req_counter++;
 	return s;
 }
 

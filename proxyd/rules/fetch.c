@@ -737,6 +737,14 @@ static int f_cap_req_uri(const struct px_arg *a, struct px_smp *smp, struct px_s
 	return 1;
 }
 
+static int f_unique_id(const struct px_arg *a, struct px_smp *smp, struct px_smp_ctx *ctx)
+{
+	if (!ctx->s || !ctx->s->uid)
+		return 0;
+	set_str(smp, ctx->s->uid, (uint32_t)strlen(ctx->s->uid));
+	return 1;
+}
+
 static int f_str(const struct px_arg *a, struct px_smp *smp, struct px_smp_ctx *ctx)
 {
 	set_str(smp, a[0].u.str.p, a[0].u.str.len);
@@ -819,6 +827,7 @@ static const struct px_fetch_kw fetch_kws[] = {
 	{ "capture.res.hdr", f_cap_res,    "i",   NULL, S, ANY },
 	{ "capture.req.uri", f_cap_req_uri, "",   NULL, S, ANY },
 	{ "capture.req.method", f_cap_method, "", NULL, S, ANY },
+	{ "unique-id",     f_unique_id,    "",    NULL, S, ANY },
 	{ "str",           f_str,          "s",   NULL, S, ANY },
 	{ "int",           f_int,          "i",   NULL, I, ANY },
 	{ "bool",          f_bool,         "i",   NULL, PX_SMP_BOOL, ANY },

@@ -27,7 +27,7 @@ enum lf_var {
 	LFV_CS, LFV_TSC, LFV_TS, LFV_AC, LFV_FC, LFV_BC, LFV_SC, LFV_RC, LFV_SQ,
 	LFV_BQ, LFV_HR, LFV_HS, LFV_HRL, LFV_HSL, LFV_R, LFV_HM, LFV_HU, LFV_HP,
 	LFV_HV, LFV_FT, LFV_F, LFV_B_NAME, LFV_S, LFV_ID, LFV_PID, LFV_H,
-	LFV_MS, LFV_TS_UNIX,
+	LFV_MS, LFV_TS_UNIX, LFV_RT, LFV_O,
 };
 
 static const struct {
@@ -47,6 +47,7 @@ static const struct {
 	{ "HM", LFV_HM }, { "HU", LFV_HU }, { "HP", LFV_HP }, { "HV", LFV_HV },
 	{ "ft", LFV_FT }, { "f", LFV_F }, { "b", LFV_B_NAME }, { "s", LFV_S },
 	{ "ID", LFV_ID }, { "pid", LFV_PID }, { "H", LFV_H }, { "ms", LFV_MS },
+	{ "rt", LFV_RT }, { "o", LFV_O },
 	{ "Ts", LFV_TS_UNIX },
 };
 
@@ -101,6 +102,7 @@ struct px_logfmt *px_fmt_compile(struct px_cfg_ctx *ctx, const char *fmt, int mo
 {
 	struct px_gen *gen = ctx->gen;
 	size_t flen = strlen(fmt), cap = flen + 2;
+	uint8_t all_flags;
 	struct px_logfmt *lf = px_gen_alloc(gen, sizeof(*lf) + cap * sizeof(struct lf_node));
 	const char *p;
 
@@ -111,6 +113,7 @@ struct px_logfmt *px_fmt_compile(struct px_cfg_ctx *ctx, const char *fmt, int mo
 	}
 	p = fmt;
 	lf->mode = (uint8_t)mode;
+	all_flags = 0;
 	/* Literal text: one node, no '%' interpreted. */
 	if (mode == PX_FMT_LITERAL) {
 		lf->mode = PX_FMT_VALUE;
@@ -143,7 +146,7 @@ struct px_logfmt *px_fmt_compile(struct px_cfg_ctx *ctx, const char *fmt, int mo
 		}
 		if (*p == '%') {
 			const char *name;
-			uint8_t flags = 0;
+			uint8_t flags = all_flags;
 			int v;
 
 			p++;
@@ -224,14 +227,19 @@ struct px_logfmt *px_fmt_compile(struct px_cfg_ctx *ctx, const char *fmt, int mo
 				px_strfmt(err, "unknown log-format variable at '%%%.16s'", name);
 				return NULL;
 			}
+			/* "%{+X}o": the flags apply to every variable after it. */
+			if (v == LFV_O) {
+				all_flags = flags;
+				continue;
+			}
 			n->type = LFN_VAR;
 			n->var = (uint8_t)v;
-			/* +X only changes addresses, ports, %Ts and %pid, as
+			/* +X only changes addresses, ports, %Ts, %rt and %pid, as
 			 * HAProxy's.
 			 */
 			if (v != LFV_CI && v != LFV_CP && v != LFV_FI && v != LFV_FP && v != LFV_BI &&
 			    v != LFV_BP && v != LFV_SI && v != LFV_SP && v != LFV_TS_UNIX &&
-			    v != LFV_PID)
+			    v != LFV_PID && v != LFV_RT)
 				flags &= ~LF_X;
 			n->flags = flags;
 			lf->n++;
@@ -383,7 +391,21 @@ static void put_date(struct out *o, const struct timeval *tv, int gmt, int with_
 static void put_addr_ip(struct out *o, const struct sockaddr *sa, uint8_t flags)
 {
 	char ip[64];
-	size_t n = px_addr_ip_str(sa, ip, sizeof(ip));
+	size_t n;
+
+	/* +X: the address bytes in hexadecimal, as HAProxy writes them. */
+	if ((flags & LF_X) && (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)) {
+		const uint8_t *b = sa->sa_family == AF_INET ?
+		                   (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr :
+		                   ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+		int i, len = sa->sa_family == AF_INET ? 4 : 16;
+
+		for (i = 0; i < len; i++)
+			snprintf(ip + 2 * i, 3, "%02X", b[i]);
+		put(o, ip, (size_t)len * 2);
+		return;
+	}
+	n = px_addr_ip_str(sa, ip, sizeof(ip));
 
 	put_str(o, ip, n, flags);
 }
@@ -677,7 +699,10 @@ static void render_var(struct out *o, const struct lf_node *n,
 	case LFV_CC:
 	case LFV_CS:
 	case LFV_ID:
-		put_c(o, '-');
+		if (s && s->uid && *s->uid)
+			put_str(o, s->uid, strlen(s->uid), n->flags);
+		else
+			put_c(o, '-');
 		break;
 	case LFV_TSC:
 		put_term(o, s, 1);
@@ -746,6 +771,11 @@ static void render_var(struct out *o, const struct lf_node *n,
 			put_str(o, srv->id, strlen(srv->id), n->flags);
 		else
 			put_str(o, "<NOSRV>", 7, n->flags);
+		break;
+	case LFV_RT:
+		put_num(o, s ? s->rid : 0, n->flags);
+		break;
+	case LFV_O:
 		break;
 	case LFV_PID:
 		put_num(o, getpid(), n->flags);

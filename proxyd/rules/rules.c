@@ -125,8 +125,34 @@ void px_capture_store(struct px_stream *s, const struct px_capture *c, const cha
 	memcpy(d + 2, p, len);
 }
 
+/* unique-id-format: the request's identifier, made once per request. */
+#define UID_LEN 128
+
+static __thread struct px_pool uid_pool = PX_POOL_INIT("unique-id", UID_LEN);
+
+static int make_uid(struct px_stream *s, struct px_hmsg *hm)
+{
+	struct px_smp_ctx sctx = { .sess = s->sess, .s = s, .req = hm, .phase = PX_USE_REQ };
+	struct px_proxy *fe = s->fe;
+	size_t n;
+
+	s->uid = px_pool_alloc(&uid_pool);
+	if (!s->uid)
+		return -1;
+	n = px_fmt_render(fe->uid_fmt, &sctx, s->sess->loop->now_ms, s->uid, UID_LEN - 1);
+	s->uid[n] = 0;
+	if (fe->uid_hdr && px_rules_value_ok(s->uid, n) &&
+	    px_hmsg_add(hm, fe->uid_hdr, strlen(fe->uid_hdr), s->uid, n) < 0)
+		return -1;
+	return 0;
+}
+
 void px_captures_free(struct px_stream *s)
 {
+	if (s->uid) {
+		px_pool_free(&uid_pool, s->uid);
+		s->uid = NULL;
+	}
 	if (!s->caps)
 		return;
 	if (s->fe->cap_size <= CAP_BLOCK)
@@ -263,6 +289,8 @@ int px_rules_request(struct px_stream *s, struct px_hmsg *hm)
 
 	if (fe->nreq_caps)
 		capture_headers(s, fe->req_caps, fe->nreq_caps, hm);
+	if (fe->uid_fmt && make_uid(s, hm) < 0)
+		return -1;
 	ret = request_rules(fe, &run);
 	if (ret == PX_ACT_DONE)
 		return 1;
