@@ -2,10 +2,13 @@
  * parsing with HAProxy's units, "did you mean" suggestions.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "core/util.h"
 
 /* Replaces *out (freed) with a newly allocated formatted string. A NULL
@@ -181,4 +184,34 @@ size_t px_utoa(uint64_t v, char *out)
 	for (i = 0; i < n; i++)
 		out[i] = tmp[n - 1 - i];
 	return n;
+}
+
+/* Opens <path> for reading a configuration-referenced file (ACL patterns,
+ * maps, response bodies). Only a regular file is accepted: a FIFO would
+ * block the loading (and a reload of the running process), a device such
+ * as /dev/zero would never end. Returns the stream, or NULL with a message
+ * in <err> that names the file.
+ */
+FILE *px_open_regular(const char *path, const char *what, char **err)
+{
+	struct stat st;
+	FILE *f;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0) {
+		px_strfmt(err, "cannot open %s '%s': %s", what, path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		px_strfmt(err, "%s '%s' is not a regular file", what, path);
+		close(fd);
+		return NULL;
+	}
+	/* Reads of a regular file never block: O_NONBLOCK may stay. */
+	f = fdopen(fd, "r");
+	if (!f) {
+		px_strfmt(err, "cannot open %s '%s': %s", what, path, strerror(errno));
+		close(fd);
+	}
+	return f;
 }

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define PX_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -13,6 +14,7 @@ int px_parse_uint(const char *s, uint64_t max, uint64_t *out);
 int px_parse_size(const char *s, uint64_t *out);
 const char *px_closest(const char *word, const char *const *list, int n);
 size_t px_utoa(uint64_t v, char *out);
+FILE *px_open_regular(const char *path, const char *what, char **err);
 
 /* Value of hexadecimal digit <c>, or -1. */
 static inline int px_hexval(int c)

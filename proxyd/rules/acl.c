@@ -258,14 +258,12 @@ static int int_operator(const char *op, const char *v, char *out, size_t outsz)
 static int load_file(struct px_cfg_ctx *ctx, struct px_acl_term *t, const char *path,
                      int as_map, uint32_t *cap, char **err)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = px_open_regular(path, "pattern file", err);
 	char line[4096];
 	int lineno = 0;
 
-	if (!f) {
-		px_strfmt(err, "cannot open pattern file '%s': %m", path);
+	if (!f)
 		return -1;
-	}
 	while (fgets(line, sizeof(line), f)) {
 		char *s = line, *e;
 

@@ -910,12 +910,13 @@ static enum px_act_ret a_capture(const struct px_rule *r, struct px_rules_run *r
 {
 	struct px_stream *s = run->sctx.s;
 	struct px_proxy *fe = s->fe;
-	const struct px_capture *c = r->i2 ? &fe->res_caps[r->i1] : &fe->req_caps[r->i1];
+	const struct px_capture *c;
 	struct px_smp smp;
 
-	/* A slot declared in another frontend than this stream's is ignored. */
+	/* A slot the stream's frontend does not have is ignored. */
 	if ((uint64_t)r->i1 >= (r->i2 ? fe->nres_caps : fe->nreq_caps))
 		return PX_ACT_CONT;
+	c = r->i2 ? &fe->res_caps[r->i1] : &fe->req_caps[r->i1];
 	if (!px_expr_eval(r->expr, &run->sctx, &smp) || !px_smp_cast(&smp, PX_SMP_STR))
 		return PX_ACT_CONT;
 	px_capture_store(s, c, smp.u.str.p, smp.u.str.len);

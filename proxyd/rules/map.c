@@ -760,16 +760,14 @@ static void map_free(void *arg)
  */
 static int map_read(struct px_map *m, char **err)
 {
-	FILE *f = fopen(m->path, "r");
+	FILE *f = px_open_regular(m->path, "map file", err);
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	int lineno = 0, ret = 0;
 
-	if (!f) {
-		px_strfmt(err, "cannot open map file '%s': %s", m->path, strerror(errno));
+	if (!f)
 		return -1;
-	}
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		size_t len = (size_t)n, k, ke, v;
 		struct px_map_ent *e;

@@ -309,13 +309,19 @@ static char *read_file(struct px_cfg_ctx *ctx, const char *path, uint32_t *len, 
 {
 	struct stat st;
 	char *buf;
-	int fd = open(path, O_RDONLY);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	ssize_t n;
 
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		px_strfmt(err, "cannot open '%s': %m", path);
 		if (fd >= 0)
 			close(fd);
+		return NULL;
+	}
+	/* A FIFO would block the loading, a device never end. */
+	if (!S_ISREG(st.st_mode)) {
+		px_strfmt(err, "'%s' is not a regular file", path);
+		close(fd);
 		return NULL;
 	}
 	if (st.st_size > (off_t)(ctx->gen->global.bufsize ? ctx->gen->global.bufsize : 16384) / 2) {
