@@ -229,6 +229,12 @@ static void vreport(struct px_cfg_ctx *ctx, int is_warning, const char *fmt, va_
 	else if (is_warning)
 		n = snprintf(msg, sizeof(msg), "warning: ");
 	vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
+	/* A message is one line: control bytes quoted from the
+	 * configuration ("\n" escapes) are shown as '?'.
+	 */
+	for (n = 0; msg[n]; n++)
+		if ((unsigned char)msg[n] < 0x20 && msg[n] != '\t')
+			msg[n] = '?';
 	if (is_warning)
 		ctx->nwarn++;
 	else

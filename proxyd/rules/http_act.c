@@ -449,6 +449,16 @@ static enum px_act_ret set_target(const struct px_rule *r, struct px_rules_run *
 			px_rules_refused(r, "request target");
 			return PX_ACT_CONT;
 		}
+		/* "scheme://" needs a host after it (RFC 9110 4.2.1). */
+		{
+			const char *c = memchr(v, ':', vl);
+
+			if (c && v[0] != '/' && (uint32_t)(c - v) + 3 <= vl && c[1] == '/' &&
+			    c[2] == '/' && !absolute_authority(v, vl, &auth, &alen)) {
+				px_rules_refused(r, "request target (no host after '://')");
+				return PX_ACT_CONT;
+			}
+		}
 		if (px_hmsg_set_sl(hm, PX_SL_URI, v, vl) < 0)
 			return PX_ACT_ERR;
 		/* An absolute target names the host: Host must agree with it
