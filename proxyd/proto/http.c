@@ -440,7 +440,8 @@ static int req_build(struct px_stream *s, const struct px_hmsg *hm, uint64_t cle
 
 /* A rule changed Host on an absolute-form request: the target's
  * authority follows, as HAProxy makes it, so that the server never sees
- * two host names (RFC 9112 3.2.2). Returns 0, or -1 when out of room.
+ * two host names (RFC 9112 3.2.2). Returns 0, -1 when out of room, -2
+ * when the Host value is not a valid authority.
  */
 static int sync_authority(struct px_hmsg *hm)
 {
@@ -459,6 +460,16 @@ static int sync_authority(struct px_hmsg *hm)
 	hlen = hm->hdr[last].vl;
 	if (hlen == alen && !strncasecmp(host, auth, alen))
 		return 0;
+	/* Only a valid authority may enter the request line: visible ASCII
+	 * without the characters that end it ("/?#@") or the blanks that
+	 * would split the line.
+	 */
+	if (!hlen)
+		return -2;
+	for (i = 0; i < (int)hlen; i++)
+		if ((unsigned char)host[i] <= 0x20 || (unsigned char)host[i] >= 0x7f ||
+		    strchr("/?#@\\", host[i]))
+			return -2;
 	out = px_scratch(2, &sz);
 	if (ulen - alen + hlen > sz)
 		return -1;
@@ -564,8 +575,10 @@ static int req_head(struct px_stream *s)
 		px_stream_local(s, 503, 'S', 'C');
 		return 1;
 	}
-	if (hm->flags & PX_HM_HDR_CHANGED && sync_authority(hm) < 0) {
-		px_stream_local(s, 500, 'P', 'R');
+	if (hm->flags & PX_HM_HDR_CHANGED && (r = sync_authority(hm)) < 0) {
+		/* -2: the Host a rule left cannot name the target's host. */
+		px_stream_local(s, r == -2 ? 400 : 500, 'P', 'R');
+		s->flags |= PX_STF_BY_RULE;
 		return 1;
 	}
 	if (s->be->lb == PX_LB_URI || s->be->lb == PX_LB_HDR)
