@@ -3,19 +3,25 @@
 # clang and libFuzzer: apt-get install -y clang libclang-rt-14-dev).
 #   testkit/fuzz/build.sh            every target
 #   testkit/fuzz/build.sh h1_req ... only those
-# CC (default clang) and FUZZ_CFLAGS (extra flags) may be set. Not part of
-# "make test". Targets are built two at a time.
+# CC (default clang) and FUZZ_CFLAGS (extra flags) may be set. PROXYD_SRC
+# (default proxyd) names another copy of proxyd's sources, to fuzz a
+# committed state while the tree is being edited:
+#   git archive HEAD proxyd | tar -x -C /tmp/pxsrc
+#   PROXYD_SRC=/tmp/pxsrc/proxyd testkit/fuzz/build.sh rules_req
+# Not part of "make test". Targets are built two at a time.
 set -eu
 cd "$(dirname "$0")/../.."
 CC=${CC:-clang}
 OUT=build/fuzz
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 -fno-omit-frame-pointer \
--D_GNU_SOURCE -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Iproxyd -Itestkit/fuzz \
+-D_GNU_SOURCE -std=gnu11 -Wall -Wextra -Wno-unused-parameter -I${PROXYD_SRC:-proxyd} \
+-Itestkit/fuzz \
 ${FUZZ_CFLAGS:-}"
-H1_SRC=proxyd/proto/h1.c
+SRC=${PROXYD_SRC:-proxyd}
+H1_SRC=$SRC/proto/h1.c
 # Everything but main.c: the configuration loader reaches most modules.
-ALL_SRC=$(ls proxyd/*/*.c | grep -v '^proxyd/main\.c$')
+ALL_SRC=$(ls "$SRC"/*/*.c | grep -v '/main\.c$')
 # The rules engine compiles its regexes with PCRE2.
 LIBS="$(pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8) -lm"
 
