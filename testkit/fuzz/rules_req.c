@@ -26,7 +26,12 @@
  * a backend (the response filtered as res_analyze_build() does). The log
  * line of the frontend is rendered at the end.
  *
- * Checks, after each rules pass:
+ * After px_rules_request() returns 0, what http.c's req_head() does next
+ * is mirrored: no backend -> 503; sync_authority() (the target follows a
+ * Host a rule set, or 400 when that Host cannot be an authority).
+ *
+ * Checks, after each rules pass (those tagged method, host, authority,
+ * target only count their failures when RULES_FUZZ_KNOWN names them):
  * - the return value is -1, 0 or 1, and 1 exactly when a local response
  *   was set (s->local, PX_STF_LOCAL);
  * - on 0, the edited head is one that may be sent: every field's name is a
