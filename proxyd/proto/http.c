@@ -66,12 +66,6 @@ static void w_str(struct wbuf *w, const char *s)
 	w_put(w, s, strlen(s));
 }
 
-static inline int hdr_is(const char *base, const struct px_h1_hdr *h, const char *name,
-                         size_t len)
-{
-	return h->nl == len && px_strncaseeq(base + h->n, h->nl, name);
-}
-
 /* Header names the proxy itself acts on. */
 enum hdr_kind {
 	HK_OTHER = 0,          /* anything else: forwarded as is */
