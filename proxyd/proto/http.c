@@ -4,7 +4,8 @@
  * keep-alive decisions, and the end of the exchange. Bytes are parsed in
  * the receive buffer of the side they came from and sent from there: only
  * header blocks are rewritten (in place, using the buffer's reserve).
- * Choosing and connecting a server is stream.c's job.
+ * Choosing and connecting a server is stream.c's job; building the heads
+ * is hhead.c's.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,194 +22,12 @@
 #include "proto/errors.h"
 #include "proto/h1.h"
 #include "proto/hmsg.h"
+#include "proto/hhead.h"
 #include "proto/http.h"
 #include "proto/sess.h"
 #include "proto/stream.h"
 #include "rules/rules.h"
 #include "rules/sample.h"
-
-/* Header blocks are rebuilt here before being put back in the buffer. */
-static __thread char *scratch;
-static __thread uint32_t scratch_size;
-
-int px_http_setup(uint32_t bufsize, uint32_t maxhdr)
-{
-	char *p = realloc(scratch, bufsize);
-
-	if (!p)
-		return -1;
-	if (px_hmsg_setup(maxhdr, bufsize) < 0 || px_trash_setup(bufsize) < 0)
-		return -1;
-	scratch = p;
-	scratch_size = bufsize;
-	return 0;
-}
-
-struct wbuf {
-	char *p;
-	uint32_t len;
-	uint32_t size;
-	int overflow;
-};
-
-static void w_put(struct wbuf *w, const char *s, size_t n)
-{
-	if (w->len + n > w->size) {
-		w->overflow = 1;
-		return;
-	}
-	memcpy(w->p + w->len, s, n);
-	w->len += n;
-}
-
-static void w_str(struct wbuf *w, const char *s)
-{
-	w_put(w, s, strlen(s));
-}
-
-/* Header names the proxy itself acts on. */
-enum hdr_kind {
-	HK_OTHER = 0,          /* anything else: forwarded as is */
-	HK_CONTENT_LENGTH,
-	HK_TRANSFER_ENCODING,
-	HK_HOST,
-	HK_CONNECTION,
-	HK_KEEP_ALIVE,
-	HK_PROXY_CONNECTION,
-	HK_UPGRADE,
-};
-
-/* Compares the <n> bytes of a header name (token characters, as the
- * parser checked) with <lc>, made of lower-case letters and '-' only.
- * Setting bit 0x20 lower-cases a letter and leaves '-' unchanged; no other
- * token character can become one of those, so the comparison is exact.
- */
-static inline int name_is(const char *a, const char *lc, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((a[i] | 0x20) != lc[i])
-			return 0;
-	return 1;
-}
-
-/* Classifies a header name with one comparison at most (by length
- * first), instead of comparing it with every name of interest.
- */
-static enum hdr_kind name_kind(const char *n, uint32_t nl)
-{
-	switch (nl) {
-	case 4:
-		return name_is(n, "host", 4) ? HK_HOST : HK_OTHER;
-	case 7:
-		return name_is(n, "upgrade", 7) ? HK_UPGRADE : HK_OTHER;
-	case 10:
-		if ((n[0] | 0x20) == 'c')
-			return name_is(n, "connection", 10) ? HK_CONNECTION : HK_OTHER;
-		return name_is(n, "keep-alive", 10) ? HK_KEEP_ALIVE : HK_OTHER;
-	case 14:
-		return name_is(n, "content-length", 14) ? HK_CONTENT_LENGTH : HK_OTHER;
-	case 16:
-		return name_is(n, "proxy-connection", 16) ? HK_PROXY_CONNECTION : HK_OTHER;
-	case 17:
-		return name_is(n, "transfer-encoding", 17) ? HK_TRANSFER_ENCODING : HK_OTHER;
-	}
-	return HK_OTHER;
-}
-
-static inline enum hdr_kind hdr_kind(const char *base, const struct px_h1_hdr *h)
-{
-	return name_kind(base + h->n, h->nl);
-}
-
-/* Replaces the <old_len> bytes at the head of <b> with <new_len> bytes
- * from <src>, using the free space in front of the data first. Returns 0,
- * or -1 when the buffer cannot hold the result.
- */
-static int replace_head(struct px_buf *b, uint32_t old_len, const char *src,
-                        uint32_t new_len)
-{
-	uint32_t delta;
-
-	if (new_len <= b->head + old_len) {
-		uint32_t start = b->head + old_len - new_len;
-
-		memcpy(b->area + start, src, new_len);
-		b->len = b->len - old_len + new_len;
-		b->head = start;
-		return 0;
-	}
-	delta = new_len - (b->head + old_len);
-	if (px_buf_room(b) < delta)
-		return -1;
-	memmove(b->area + new_len, b->area + b->head + old_len, b->len - old_len);
-	memcpy(b->area, src, new_len);
-	b->len = b->len - old_len + new_len;
-	b->head = 0;
-	return 0;
-}
-
-/* Tells whether field <f> of head <hm> must not be forwarded: a
- * hop-by-hop header, or one that a Connection header line names (all
- * Connection lines together form one list). <has_conn> says whether <hm>
- * has any Connection line.
- */
-static int hop_by_hop(const struct px_hmsg *hm, const struct px_hfield *f,
-                      enum hdr_kind kind, int has_conn, int keep_upgrade)
-{
-	char name[64];
-	uint32_t i;
-
-	if (kind == HK_CONNECTION || kind == HK_KEEP_ALIVE || kind == HK_PROXY_CONNECTION)
-		return 1;
-	if (kind == HK_UPGRADE)
-		return !keep_upgrade;
-	/* The Connection header may list hop-by-hop fields to drop, but never
-	 * the ones the framing or the routing rests on: dropping
-	 * Content-Length or Transfer-Encoding after framing the body with it
-	 * would let the body pass as the next request (smuggling).
-	 */
-	if (kind != HK_OTHER || !has_conn || f->nl >= sizeof(name))
-		return 0;
-	memcpy(name, f->n, f->nl);
-	name[f->nl] = 0;
-	if (!strcasecmp(name, "te"))
-		return 0;
-	for (i = 0; i < hm->nhdr; i++) {
-		const struct px_hfield *c = &hm->hdr[i];
-
-		if (c->nl && name_kind(c->n, c->nl) == HK_CONNECTION &&
-		    px_h1_token_in_list(c->v, c->vl, name))
-			return 1;
-	}
-	return 0;
-}
-
-/* Writes the start line of <hm>: as received unless a rule changed it. */
-static void w_start_line(struct wbuf *w, const struct px_hmsg *hm)
-{
-	if (!(hm->flags & PX_HM_SL_CHANGED)) {
-		w_put(w, hm->line, hm->line_len);
-	} else {
-		w_put(w, hm->sl[0], hm->sll[0]);
-		w_put(w, " ", 1);
-		w_put(w, hm->sl[1], hm->sll[1]);
-		if (hm->is_req || hm->sll[2]) {
-			w_put(w, " ", 1);
-			w_put(w, hm->sl[2], hm->sll[2]);
-		}
-	}
-	w_put(w, "\r\n", 2);
-}
-
-static void w_field(struct wbuf *w, const struct px_hfield *f)
-{
-	w_put(w, f->n, f->nl);
-	w_put(w, ": ", 2);
-	w_put(w, f->v, f->vl);
-	w_put(w, "\r\n", 2);
-}
 
 /* --- request head ------------------------------------------------------ */
 
@@ -220,29 +39,6 @@ static int is_idempotent(const char *m, uint32_t len)
 	for (i = 0; i < PX_ARRAY_SIZE(meths); i++)
 		if (len == strlen(meths[i]) && !memcmp(m, meths[i], len))
 			return 1;
-	return 0;
-}
-
-/* The authority of an absolute-form target ("http://host:port/path"), or
- * sets *len to 0 when <uri> is not absolute-form. Returns -1 when it is
- * absolute-form with a scheme other than http or https.
- */
-static int uri_authority(const char *uri, uint32_t ulen, const char **auth, uint32_t *len)
-{
-	uint32_t i, start;
-
-	*len = 0;
-	for (i = 0; i < ulen && uri[i] != ':' && uri[i] != '/'; i++)
-		;
-	if (i == 0 || i + 2 >= ulen || uri[i] != ':' || uri[i + 1] != '/' || uri[i + 2] != '/')
-		return 0;
-	if (!px_strncaseeq(uri, i, "http") && !px_strncaseeq(uri, i, "https"))
-		return -1;
-	start = i + 3;
-	for (i = start; i < ulen && uri[i] != '/' && uri[i] != '?' && uri[i] != '#'; i++)
-		;
-	*auth = uri + start;
-	*len = i - start;
 	return 0;
 }
 
@@ -267,7 +63,7 @@ static int req_analyze(struct px_stream *s, const char *base, uint64_t *clen)
 	for (i = 0; i < m->nhdr; i++) {
 		const struct px_h1_hdr *h = &m->hdr[i];
 		const char *v = base + h->v;
-		enum hdr_kind kind = hdr_kind(base, h);
+		enum hh_kind kind = hdr_kind(base, h);
 
 		if (kind == HK_CONTENT_LENGTH) {
 			uint64_t n;
@@ -312,7 +108,7 @@ static int req_analyze(struct px_stream *s, const char *base, uint64_t *clen)
 		const char *auth;
 		uint32_t alen;
 
-		if (uri_authority(uri, m->uri_len, &auth, &alen) < 0 || !alen)
+		if (hh_uri_authority(uri, m->uri_len, &auth, &alen) < 0 || !alen)
 			return 400;
 		/* The authority wins over Host for a proxy, but a server
 		 * behind us reads Host: they must agree.
@@ -360,7 +156,7 @@ static int req_build(struct px_stream *s, const struct px_hmsg *hm, uint64_t cle
 	struct px_h1_msg *m = &s->req;
 	struct px_proxy *fe = s->fe, *be = s->be;
 	struct px_buf *b = &s->sess->cli.buf;
-	struct wbuf w = { .p = scratch, .size = scratch_size };
+	struct hh_buf w = hh_init();
 	int clen_done = 0, has_xff = 0, has_conn = 0;
 	/* As HAProxy: the backend's header name first; "if-none" only
 	 * when no side asks for the header unconditionally.
@@ -379,21 +175,21 @@ static int req_build(struct px_stream *s, const struct px_hmsg *hm, uint64_t cle
 
 		if (!f->nl)
 			continue;
-		if (name_kind(f->n, f->nl) == HK_CONNECTION)
+		if (hh_kind(f->n, f->nl) == HK_CONNECTION)
 			has_conn = 1;
 		if (f->nl == xff_len && px_strncaseeq(f->n, f->nl, xff))
 			has_xff = 1;
 	}
 
-	w_start_line(&w, hm);
+	hh_start_line(&w, hm);
 	for (i = 0; i < hm->nhdr; i++) {
 		const struct px_hfield *f = &hm->hdr[i];
-		enum hdr_kind kind;
+		enum hh_kind kind;
 
 		if (!f->nl)
 			continue;
-		kind = name_kind(f->n, f->nl);
-		if (hop_by_hop(hm, f, kind, has_conn, s->flags & PX_STF_UPGRADE))
+		kind = hh_kind(f->n, f->nl);
+		if (hh_hop_by_hop(hm, f, kind, has_conn, s->flags & PX_STF_UPGRADE))
 			continue;
 		if (kind == HK_CONTENT_LENGTH) {
 			char num[24];
@@ -401,32 +197,32 @@ static int req_build(struct px_stream *s, const struct px_hmsg *hm, uint64_t cle
 			if (clen_done)
 				continue;
 			clen_done = 1;
-			w_put(&w, f->n, f->nl);
-			w_put(&w, ": ", 2);
-			w_put(&w, num, px_utoa(clen, num));
-			w_put(&w, "\r\n", 2);
+			hh_put(&w, f->n, f->nl);
+			hh_put(&w, ": ", 2);
+			hh_put(&w, num, px_utoa(clen, num));
+			hh_put(&w, "\r\n", 2);
 			continue;
 		}
-		w_field(&w, f);
+		hh_field(&w, f);
 	}
 	if ((opts & PX_OPT_FORWARDFOR) && (fwd_always || !has_xff) &&
 	    (s->sess->src.sa.sa_family == AF_INET || s->sess->src.sa.sa_family == AF_INET6)) {
 		char ip[64];
 		size_t n = px_addr_ip_str(&s->sess->src.sa, ip, sizeof(ip));
 
-		w_str(&w, xff);
-		w_put(&w, ": ", 2);
-		w_put(&w, ip, n);
-		w_put(&w, "\r\n", 2);
+		hh_str(&w, xff);
+		hh_put(&w, ": ", 2);
+		hh_put(&w, ip, n);
+		hh_put(&w, "\r\n", 2);
 	}
 	if (s->flags & PX_STF_UPGRADE)
-		w_str(&w, "Connection: upgrade\r\n");
+		hh_str(&w, "Connection: upgrade\r\n");
 	else if (mode != PX_HTTP_KAL)
-		w_str(&w, "Connection: close\r\n");
+		hh_str(&w, "Connection: close\r\n");
 	else if (m->vmin == 0)
-		w_str(&w, "Connection: keep-alive\r\n");
-	w_put(&w, "\r\n", 2);
-	if (w.overflow || replace_head(b, m->hdr_len, w.p, w.len) < 0)
+		hh_str(&w, "Connection: keep-alive\r\n");
+	hh_put(&w, "\r\n", 2);
+	if (w.overflow || hh_replace(b, m->hdr_len, w.p, w.len) < 0)
 		return -1;
 	s->req_fwd = w.len;
 	return 0;
@@ -444,7 +240,7 @@ static int sync_authority(struct px_hmsg *hm)
 	int i = -1, last = -1;
 	char *out;
 
-	if (!ulen || u[0] == '/' || uri_authority(u, ulen, &auth, &alen) < 0 || !alen)
+	if (!ulen || u[0] == '/' || hh_uri_authority(u, ulen, &auth, &alen) < 0 || !alen)
 		return 0;
 	while ((i = px_hmsg_find(hm, "host", 4, i + 1)) >= 0)
 		last = i;
@@ -645,7 +441,7 @@ static int res_analyze_build(struct px_stream *s)
 	struct px_buf *b = &s->sc->conn.buf;
 	const char *base = px_buf_data(b);
 	struct px_h1_te te = { 0 };
-	struct wbuf w = { .p = scratch, .size = scratch_size };
+	struct hh_buf w = hh_init();
 	struct px_proxy *fe = s->fe, *be = s->be;
 	enum px_http_mode mode = fe->http_mode > be->http_mode ? fe->http_mode : be->http_mode;
 	struct px_hmsg *hm;
@@ -657,7 +453,7 @@ static int res_analyze_build(struct px_stream *s)
 	for (i = 0; i < m->nhdr; i++) {
 		const struct px_h1_hdr *h = &m->hdr[i];
 		const char *v = base + h->v;
-		enum hdr_kind kind = hdr_kind(base, h);
+		enum hh_kind kind = hdr_kind(base, h);
 
 		if (kind == HK_CONTENT_LENGTH) {
 			uint64_t n;
@@ -737,33 +533,33 @@ static int res_analyze_build(struct px_stream *s)
 		m->status = hm->status;
 	}
 
-	w_start_line(&w, hm);
+	hh_start_line(&w, hm);
 	for (i = 0; i < hm->nhdr; i++) {
 		const struct px_hfield *f = &hm->hdr[i];
-		enum hdr_kind kind;
+		enum hh_kind kind;
 
 		if (!f->nl)
 			continue;
-		kind = name_kind(f->n, f->nl);
-		if (hop_by_hop(hm, f, kind, has_conn, upgrade_ok))
+		kind = hh_kind(f->n, f->nl);
+		if (hh_hop_by_hop(hm, f, kind, has_conn, upgrade_ok))
 			continue;
 		if ((s->flags & PX_STF_CL_DROPPED) && kind == HK_CONTENT_LENGTH)
 			continue;
 		if ((s->flags & PX_STF_DECHUNK) && kind == HK_TRANSFER_ENCODING)
 			continue;
-		w_field(&w, f);
+		hh_field(&w, f);
 	}
 	if (upgrade_ok)
-		w_str(&w, "Connection: upgrade\r\n");
+		hh_str(&w, "Connection: upgrade\r\n");
 	else if (!interim && !cli_keep)
-		w_str(&w, "Connection: close\r\n");
+		hh_str(&w, "Connection: close\r\n");
 	else if (!interim && s->req.vmin == 0)
-		w_str(&w, "Connection: keep-alive\r\n");
-	w_put(&w, "\r\n", 2);
+		hh_str(&w, "Connection: keep-alive\r\n");
+	hh_put(&w, "\r\n", 2);
 	/* Too large once rewritten: the rules' fault (500), not the
 	 * server's (502).
 	 */
-	if (w.overflow || replace_head(b, m->hdr_len, w.p, w.len) < 0)
+	if (w.overflow || hh_replace(b, m->hdr_len, w.p, w.len) < 0)
 		return hm->flags & (PX_HM_HDR_CHANGED | PX_HM_SL_CHANGED) ? -2 : -1;
 	s->res_fwd = w.len;
 	if (upgrade_ok || ((s->flags & PX_STF_CONNECT) && m->status >= 200 && m->status < 300))
@@ -1337,45 +1133,4 @@ void px_http_process(struct px_stream *s)
 		px_stream_wake(s);
 	}
 	update_deadlines(s);
-}
-
-/* Runs the http-after-response rules on a response proxyd made (<len>
- * bytes at <msg>, <room> bytes available there) and rewrites it in place.
- * Returns the new length; the response is left as it was when it cannot
- * be parsed or the result does not fit.
- */
-uint32_t px_http_after_local(struct px_stream *s, char *msg, uint32_t len, uint32_t room)
-{
-	static __thread struct px_h1_hdr *hdrs;
-	struct px_h1_msg m;
-	struct px_hmsg *hm = px_hmsg_res();
-	struct wbuf w = { .p = scratch, .size = scratch_size };
-	uint32_t i, body;
-	int r;
-
-	if (!hdrs && !(hdrs = malloc(px_stream_maxhdr * sizeof(*hdrs))))
-		return len;
-	px_h1_msg_init(&m, 0, hdrs, px_stream_maxhdr);
-	r = px_h1_parse(&m, msg, len);
-	if (r <= 0)
-		return len;
-	px_hmsg_load(hm, msg, &m);
-	px_rules_after(s, hm);
-	if (hm->status != m.status)
-		s->status = hm->status;
-	/* The connection header proxyd wrote stays the last one. */
-	w_start_line(&w, hm);
-	for (i = 0; i < hm->nhdr; i++)
-		if (hm->hdr[i].nl && name_kind(hm->hdr[i].n, hm->hdr[i].nl) != HK_CONNECTION)
-			w_field(&w, &hm->hdr[i]);
-	for (i = 0; i < hm->nhdr; i++)
-		if (hm->hdr[i].nl && name_kind(hm->hdr[i].n, hm->hdr[i].nl) == HK_CONNECTION)
-			w_field(&w, &hm->hdr[i]);
-	w_put(&w, "\r\n", 2);
-	body = len - m.hdr_len;
-	if (w.overflow || w.len + body > room)
-		return len;
-	memmove(msg + w.len, msg + m.hdr_len, body);
-	memcpy(msg, w.p, w.len);
-	return w.len + body;
 }
