@@ -40,20 +40,7 @@ int px_http_setup(uint32_t bufsize, uint32_t maxhdr)
 }
 
 
-void hh_put(struct hh_buf *w, const char *s, size_t n)
-{
-	if (w->len + n > w->size) {
-		w->overflow = 1;
-		return;
-	}
-	memcpy(w->p + w->len, s, n);
-	w->len += n;
-}
 
-void hh_str(struct hh_buf *w, const char *s)
-{
-	hh_put(w, s, strlen(s));
-}
 
 
 /* Compares the <n> bytes of a header name (token characters, as the
@@ -175,13 +162,6 @@ void hh_start_line(struct hh_buf *w, const struct px_hmsg *hm)
 	hh_put(w, "\r\n", 2);
 }
 
-void hh_field(struct hh_buf *w, const struct px_hfield *f)
-{
-	hh_put(w, f->n, f->nl);
-	hh_put(w, ": ", 2);
-	hh_put(w, f->v, f->vl);
-	hh_put(w, "\r\n", 2);
-}
 
 /* The authority of an absolute-form target ("http://host:port/path"), or
  * sets *len to 0 when <uri> is not absolute-form. Returns -1 when it is

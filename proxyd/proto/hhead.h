@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "core/buf-t.h"
 #include "proto/h1-t.h"
 #include "proto/hmsg.h"
@@ -33,10 +34,31 @@ enum hh_kind {
 };
 
 struct hh_buf hh_init(void);
-void hh_put(struct hh_buf *w, const char *s, size_t n);
-void hh_str(struct hh_buf *w, const char *s);
 void hh_start_line(struct hh_buf *w, const struct px_hmsg *hm);
-void hh_field(struct hh_buf *w, const struct px_hfield *f);
+
+/* Appends bytes; a head that does not fit is flagged, never cut silently. */
+static inline void hh_put(struct hh_buf *w, const char *s, size_t n)
+{
+	if (w->len + n > w->size) {
+		w->overflow = 1;
+		return;
+	}
+	memcpy(w->p + w->len, s, n);
+	w->len += (uint32_t)n;
+}
+
+static inline void hh_str(struct hh_buf *w, const char *s)
+{
+	hh_put(w, s, strlen(s));
+}
+
+static inline void hh_field(struct hh_buf *w, const struct px_hfield *f)
+{
+	hh_put(w, f->n, f->nl);
+	hh_put(w, ": ", 2);
+	hh_put(w, f->v, f->vl);
+	hh_put(w, "\r\n", 2);
+}
 enum hh_kind hh_kind(const char *n, uint32_t nl);
 int hh_replace(struct px_buf *b, uint32_t old_len, const char *src, uint32_t new_len);
 int hh_hop_by_hop(const struct px_hmsg *hm, const struct px_hfield *f, enum hh_kind kind,
