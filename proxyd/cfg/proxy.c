@@ -119,17 +119,6 @@ static int valid_name(const char *s)
 	return 1;
 }
 
-/* A header name: one or more token characters (RFC 9110). */
-static int valid_header_name(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!px_h1_tchar[(unsigned char)*s])
-			return 0;
-	return 1;
-}
-
 /* Starts a defaults, frontend, backend or listen section:
  *   KIND [NAME] [from DEFAULTS]
  */
@@ -254,7 +243,7 @@ static int kw_unique_id(char **args, int nargs, struct px_cfg_ctx *ctx, char **e
 		          "or escape its blanks with '\\ ')");
 		return -1;
 	}
-	if (hdr && !valid_header_name(args[1])) {
+	if (hdr && !px_h1_is_token(args[1])) {
 		px_strfmt(err, "invalid header name '%s'", args[1]);
 		return -1;
 	}
@@ -435,7 +424,7 @@ static int opt_forwardfor(char **args, int nargs, struct px_cfg_ctx *ctx, char *
 	px->fwdfor_hdr = NULL;
 	for (i = 2; i < nargs; i++) {
 		if (!strcmp(args[i], "header") && i + 1 < nargs) {
-			if (!valid_header_name(args[i + 1])) {
+			if (!px_h1_is_token(args[i + 1])) {
 				px_strfmt(err, "invalid header name '%s'", args[i + 1]);
 				return -1;
 			}

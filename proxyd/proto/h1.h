@@ -10,6 +10,17 @@
 
 extern const uint8_t px_h1_tchar[256];
 
+/* <s> is a token (a header name, a method): one or more token characters. */
+static inline int px_h1_is_token(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!px_h1_tchar[(unsigned char)*s])
+			return 0;
+	return 1;
+}
+
 void px_h1_msg_init(struct px_h1_msg *m, int is_req, struct px_h1_hdr *hdr,
                     uint16_t maxhdr);
 int px_h1_parse(struct px_h1_msg *m, const char *buf, uint32_t len);

@@ -62,20 +62,29 @@ static int render(struct px_rules_run *run, const struct px_logfmt *f, const cha
 
 /* --- header actions ------------------------------------------------------ */
 
-static int valid_hdr_name(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (*s <= 0x20 || *s >= 0x7f || strchr("\"(),/:;<=>?@[\\]{}", *s))
-			return 0;
-	return 1;
-}
-
 /* Framing is decided from the received message; rules may not change it. */
 static int framing_hdr(const char *name)
 {
 	return !strcasecmp(name, "content-length") || !strcasecmp(name, "transfer-encoding");
+}
+
+/* The header name a rule writes: a token, not a framing header. */
+static int hdr_name_arg(struct px_rule *r, const char *name, struct px_cfg_ctx *ctx,
+                        char **err)
+{
+	if (!px_h1_is_token(name)) {
+		px_strfmt(err, "invalid header name '%s'", name);
+		return -1;
+	}
+	if (framing_hdr(name)) {
+		px_strfmt(err, "'%s' cannot be changed by rules: proxyd frames the body "
+		          "itself", name);
+		return -1;
+	}
+	r->name = px_gen_strdup(ctx->gen, name);
+	r->nlen = (uint32_t)strlen(name);
+	r->nhash = px_hmsg_name_hash(name, r->nlen);
+	return r->name ? 0 : -1;
 }
 
 static int p_hdr_fmt(struct px_rule *r, char **args, int nargs, unsigned use,
@@ -85,20 +94,10 @@ static int p_hdr_fmt(struct px_rule *r, char **args, int nargs, unsigned use,
 		px_strfmt(err, "'%s' expects a header name and a value format", args[0]);
 		return -1;
 	}
-	if (!valid_hdr_name(args[1])) {
-		px_strfmt(err, "invalid header name '%s'", args[1]);
+	if (hdr_name_arg(r, args[1], ctx, err) < 0)
 		return -1;
-	}
-	if (framing_hdr(args[1])) {
-		px_strfmt(err, "'%s' cannot be changed by rules: proxyd frames the body "
-		          "itself", args[1]);
-		return -1;
-	}
-	r->name = px_gen_strdup(ctx->gen, args[1]);
-	r->nlen = (uint32_t)strlen(args[1]);
-	r->nhash = px_hmsg_name_hash(args[1], r->nlen);
 	r->fmt = px_fmt_compile(ctx, args[2], PX_FMT_VALUE, use, err);
-	return r->fmt && r->name ? 0 : -1;
+	return r->fmt ? 0 : -1;
 }
 
 static void del_all(struct px_hmsg *hm, const char *name, uint32_t nl, uint32_t h)
@@ -222,18 +221,8 @@ static int p_replace_hdr(struct px_rule *r, char **args, int nargs, unsigned use
 		          args[0]);
 		return -1;
 	}
-	if (!valid_hdr_name(args[1])) {
-		px_strfmt(err, "invalid header name '%s'", args[1]);
+	if (hdr_name_arg(r, args[1], ctx, err) < 0)
 		return -1;
-	}
-	if (framing_hdr(args[1])) {
-		px_strfmt(err, "'%s' cannot be changed by rules: proxyd frames the body "
-		          "itself", args[1]);
-		return -1;
-	}
-	r->name = px_gen_strdup(ctx->gen, args[1]);
-	r->nlen = (uint32_t)strlen(args[1]);
-	r->nhash = px_hmsg_name_hash(args[1], r->nlen);
 	r->re = px_regex_comp(ctx->gen, args[2], 0, err);
 	if (!r->re)
 		return -1;

@@ -15,6 +15,7 @@
 #include "core/ev.h"
 #include "core/util.h"
 #include "proto/errors.h"
+#include "proto/h1.h"
 #include "proto/hmsg.h"
 #include "proto/sess-t.h"
 #include "proto/stream.h"
@@ -341,17 +342,6 @@ static char *read_file(struct px_cfg_ctx *ctx, const char *path, uint32_t *len, 
 	return buf;
 }
 
-/* A header name: one or more token characters. */
-static int valid_name(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (*s <= 0x20 || *s >= 0x7f || strchr("\"(),/:;<=>?@[\\]{}", *s))
-			return 0;
-	return 1;
-}
-
 /* return [status N] [content-type T] [string S | lf-string FMT | file F |
  *        lf-file F] [hdr NAME FMT]...
  */
@@ -427,7 +417,7 @@ int px_return_parse(struct px_rule *r, char **args, int nargs, unsigned use,
 		} else if (!strcmp(k, "hdr") && i + 2 < nargs) {
 			char *hn, *c;
 
-			if (!valid_name(args[i + 1])) {
+			if (!px_h1_is_token(args[i + 1])) {
 				px_strfmt(err, "'hdr %s': invalid header name", args[i + 1]);
 				return -1;
 			}
