@@ -17,7 +17,7 @@ SAN     ?= 0
 
 DEB_PACKAGES := pkg-config libssl-dev libedit-dev liblua5.4-dev \
                 libcurl4-openssl-dev libpcre2-dev libcmocka-dev \
-                perl curl
+                perl curl openssl
 
 ifeq ($(SAN),1)
 BUILD    := build-asan
@@ -44,12 +44,13 @@ LDFLAGS += $(SANFLAGS)
 PKG_CURL   := $(shell pkg-config --cflags --libs libcurl 2>/dev/null || echo -lcurl)
 PKG_PCRE2  := $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8)
 PKG_CMOCKA := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+PKG_SSL    := $(shell pkg-config --libs libssl libcrypto 2>/dev/null || echo -lssl -lcrypto)
 
 # --- proxyd -----------------------------------------------------------------
 PROXYD_SRC  := $(sort $(wildcard proxyd/*.c proxyd/*/*.c))
 PROXYD_OBJ  := $(PROXYD_SRC:%.c=$(BUILD)/%.o)
 PROXYD_LIB  := $(filter-out $(BUILD)/proxyd/main.o,$(PROXYD_OBJ))
-PROXYD_LIBS := $(PKG_PCRE2) -lm
+PROXYD_LIBS := $(PKG_PCRE2) $(PKG_SSL) -lm
 
 $(BUILD)/proxyd/%.o: proxyd/%.c
 	@mkdir -p $(dir $@)
@@ -77,12 +78,12 @@ $(BUILD)/testkit/%.o: testkit/%.c
 $(FAKESRV): $(FAKESRV_OBJ) $(TK_COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	@$(CC) $(LDFLAGS) -o $@ $^
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_SSL)
 
 $(PXTEST): $(PXTEST_OBJ) $(TK_COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_CURL) $(PKG_PCRE2) -lm
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_CURL) $(PKG_PCRE2) $(PKG_SSL) -lm
 
 # --- unit tests: testkit/unit/<module>.c links against proxyd's objects ------
 UNIT_SRC  := $(sort $(wildcard testkit/unit/*.c))
