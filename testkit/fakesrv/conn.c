@@ -12,6 +12,11 @@
  * precomputed response, and once the input holds no more complete request,
  * one send() for all of them. No formatting happens unless recording or
  * printing.
+ *
+ * TLS (--tls) slots in underneath: a connection starts in FS_ST_TLS, whose
+ * handler drives the handshake (tls.c), and once it is done reads and
+ * sends go through OpenSSL instead of the socket; everything above is the
+ * same. A graceful close sends close_notify first.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -86,11 +91,14 @@ static void conn_free(struct fs_conn *c, int reset)
 {
 	if (c->req_no && c->st == FS_ST_BODY)
 		fs_record_req(c, 1);
+	if (c->ssl && !reset)
+		fs_tls_close_notify(c);
 	if (reset) {
 		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 
 		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	}
+	fs_tls_free(c);
 	close(c->fd);
 	fs_record_conn(c, 0);
 	timer_clear(c);
@@ -109,7 +117,7 @@ static void update_events(struct fs_conn *c)
 
 	if (!c->rd_eof && c->in.len - c->in_off < FS_IN_CAP)
 		want |= EPOLLIN;
-	if (out_pending(c) && !c->trickle_wait)
+	if ((out_pending(c) && !c->trickle_wait) || c->tls_want_out)
 		want |= EPOLLOUT;
 	if (want == c->events)
 		return;
@@ -127,7 +135,9 @@ static void in_consume(struct fs_conn *c, size_t n)
 }
 
 /* Reads what the socket has, up to FS_IN_CAP buffered. Returns 0, or -1
- * when the connection failed. A closing connection discards its input.
+ * when the connection failed. A closing connection discards its input
+ * (raw bytes, even on TLS: only the client's FIN matters then). During a
+ * TLS handshake it reads nothing: st_tls() does.
  */
 static int conn_read(struct fs_conn *c)
 {
@@ -141,7 +151,13 @@ static int conn_read(struct fs_conn *c)
 
 		if (tk_buf_reserve(&c->in, 16384) < 0)
 			return -1;
-		r = read(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len - 1);
+		if (c->ssl && c->st != FS_ST_LINGER) {
+			if (!c->tls_ready)
+				return 0;
+			r = fs_tls_read(c, c->in.data + c->in.len, c->in.cap - c->in.len - 1);
+		} else {
+			r = read(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len - 1);
+		}
 		if (r > 0) {
 			if (c->st != FS_ST_LINGER)
 				c->in.len += (size_t)r;
@@ -172,7 +188,10 @@ static int conn_flush(struct fs_conn *c)
 				return 0;
 			n = 1;
 		}
-		w = send(c->fd, c->out.data + c->out_off, n, MSG_NOSIGNAL);
+		if (c->ssl)
+			w = fs_tls_write(c, c->out.data + c->out_off, n);
+		else
+			w = send(c->fd, c->out.data + c->out_off, n, MSG_NOSIGNAL);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -363,6 +382,7 @@ static int st_idle(struct fs_conn *c)
 		return RC_RESET;
 	if (c->rd_eof)
 		return RC_CLOSE;
+	fs_tls_close_notify(c);
 	shutdown(c->fd, SHUT_WR);
 	c->st = FS_ST_LINGER;
 	c->in.len = c->in_off = 0;
@@ -377,6 +397,21 @@ static int st_linger(struct fs_conn *c)
 	return c->rd_eof ? RC_CLOSE : RC_WAIT;
 }
 
+/* FS_ST_TLS: the handshake; then requests are read as on plain TCP (the
+ * client may have sent its first one with its last handshake message).
+ */
+static int st_tls(struct fs_conn *c)
+{
+	int r = fs_tls_handshake(c);
+
+	if (r == -2)
+		return RC_WAIT;
+	if (r < 0)
+		return RC_CLOSE;
+	c->st = FS_ST_HEAD;
+	return conn_read(c) < 0 ? RC_CLOSE : RC_AGAIN;
+}
+
 static int (*const st_handlers[])(struct fs_conn *) = {
 	[FS_ST_HEAD] = st_head,
 	[FS_ST_BODY] = st_body,
@@ -384,17 +419,36 @@ static int (*const st_handlers[])(struct fs_conn *) = {
 	[FS_ST_SEND] = st_send,
 	[FS_ST_IDLE] = st_idle,
 	[FS_ST_LINGER] = st_linger,
+	[FS_ST_TLS] = st_tls,
 };
 
 /* Runs the state machine until it waits, then sends what was produced.
- * Frees the connection when it ends.
+ * Frees the connection when it ends. OpenSSL may hold decrypted bytes that
+ * epoll will never announce (the socket is drained): they are read here
+ * for as long as reading them makes progress.
  */
 static void process(struct fs_conn *c)
 {
 	int rc;
 
-	while ((rc = st_handlers[c->st](c)) == RC_AGAIN)
-		;
+	for (;;) {
+		size_t had;
+		int eof;
+
+		while ((rc = st_handlers[c->st](c)) == RC_AGAIN)
+			;
+		if (rc != RC_WAIT || !fs_tls_pending(c) || c->st == FS_ST_LINGER ||
+		    c->in.len - c->in_off >= FS_IN_CAP)
+			break;
+		had = c->in.len - c->in_off;
+		eof = c->rd_eof;
+		if (conn_read(c) < 0) {
+			rc = RC_CLOSE;
+			break;
+		}
+		if (c->in.len - c->in_off == had && c->rd_eof == eof)
+			break;
+	}
 	if (rc == RC_WAIT && conn_flush(c) < 0)
 		rc = RC_CLOSE;
 	if (rc == RC_WAIT && c->st == FS_ST_HEAD && c->rd_eof && !out_pending(c)) {
@@ -471,6 +525,14 @@ static void on_accept(int lfd)
 		}
 		c->fd = fd;
 		c->id = ++fs_nconn;
+		if (fs_cfg.tls_cert) {
+			if (fs_tls_start(c) < 0) {
+				close(fd);
+				free(c);
+				continue;
+			}
+			c->st = FS_ST_TLS;
+		}
 		peer_name(&ss, c->peer, sizeof(c->peer));
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		ev.events = EPOLLIN;

@@ -37,6 +37,13 @@ enum fs_src {
 	FS_SRC_ECHO,         /* --echo: the request head */
 };
 
+/* How a TLS fake server treats client certificates (--tls-verify). */
+enum fs_tls_verify {
+	FS_VERIFY_NONE = 0,  /* never asks for one */
+	FS_VERIFY_OPTIONAL,  /* asks, verifies one if sent, accepts none */
+	FS_VERIFY_REQUIRED,  /* asks, verifies, fails the handshake without */
+};
+
 /* Everything the command line sets; one global instance. */
 struct fs_cfg {
 	const char *listen;          /* -l argument */
@@ -65,6 +72,16 @@ struct fs_cfg {
 	const char *record_path;     /* --record */
 	int ready_fd;                /* --ready-fd, -1 when unset */
 	int quiet;                   /* -q */
+	/* TLS (tls.c); tls_cert NULL: plain TCP */
+	const char *tls_cert;        /* --tls: cert, chain and key in one PEM */
+	const char *tls_ca;          /* --tls-ca: CAs for client certificates */
+	enum fs_tls_verify tls_verify; /* --tls-verify (required with --tls-ca) */
+	int tls_verify_set;          /* --tls-verify was given */
+	struct tk_buf tls_alpn;      /* --tls-alpn, in wire format */
+	int tls_min, tls_max;        /* --tls-min/--tls-max, 0 when unset */
+	const char *tls_ciphers;     /* --tls-ciphers (TLS 1.2 and below) */
+	const char *tls_suites;      /* --tls-ciphersuites (TLS 1.3) */
+	int tls_no_resume;           /* --tls-no-resume */
 	/* derived at start-up */
 	struct tk_buf head;          /* status line + headers + CRLF */
 	struct tk_buf whole;         /* head + framed body, when precomputed */
@@ -81,7 +98,10 @@ enum fs_state {
 	FS_ST_SEND,          /* producing a response */
 	FS_ST_IDLE,          /* response done, closing once output drains */
 	FS_ST_LINGER,        /* output shut, reading until the client's FIN */
+	FS_ST_TLS,           /* TLS handshake in progress (before FS_ST_HEAD) */
 };
+
+struct ssl_st;
 
 /* One accepted connection. */
 struct fs_conn {
@@ -115,6 +135,13 @@ struct fs_conn {
 	int64_t timer_at;            /* monotonic us, 0 when unarmed */
 	int trickle_wait;            /* waiting for the next trickle tick */
 	struct fs_conn *tprev, *tnext;
+	/* TLS (tls.c), ssl NULL on a plain connection */
+	struct ssl_st *ssl;
+	int tls_ready;               /* the handshake completed */
+	int tls_want_out;            /* OpenSSL waits for the socket to be writable */
+	int tls_closed;              /* our close_notify was sent */
+	char tls_offered[256];       /* ALPN protocols the client offered, "a,b" */
+	char tls_alert[80];          /* the last alert, "alert sent: ..." */
 };
 
 #endif

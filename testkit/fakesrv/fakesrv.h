@@ -2,6 +2,7 @@
 #ifndef TK_FAKESRV_H
 #define TK_FAKESRV_H
 
+#include <sys/types.h>
 #include "fakesrv-t.h"
 
 extern struct fs_cfg fs_cfg;
@@ -21,6 +22,18 @@ void fs_record_req(const struct fs_conn *c, int incomplete);
 void fs_print_head(const struct fs_conn *c, const char *p, size_t n);
 void fs_print_body(const struct fs_conn *c, const char *p, size_t n);
 void fs_print_event(const struct fs_conn *c, const char *what);
+void fs_record_tls(const struct fs_conn *c, const char *facts);
+void fs_record_tls_fail(const struct fs_conn *c, const char *reason);
+
+/* tls.c */
+int fs_tls_setup(const char **err);
+int fs_tls_start(struct fs_conn *c);
+int fs_tls_handshake(struct fs_conn *c);
+ssize_t fs_tls_read(struct fs_conn *c, void *p, size_t n);
+ssize_t fs_tls_write(struct fs_conn *c, const void *p, size_t n);
+int fs_tls_pending(const struct fs_conn *c);
+void fs_tls_close_notify(struct fs_conn *c);
+void fs_tls_free(struct fs_conn *c);
 
 /* conn.c */
 int fs_loop(int lfd);

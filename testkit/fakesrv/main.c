@@ -1,7 +1,7 @@
 /* main.c: fakesrv start-up.
  *
  * Owns: the command line (one table of options, each with its setter and
- * help text), loading response files, opening the listening socket (TCP or
+ * help text, the --tls-* ones included), loading response files, opening the listening socket (TCP or
  * Unix), the --ready-fd handshake and signal handling. The event loop and
  * connection handling are in conn.c, responses in resp.c, logging in
  * record.c.
@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include "fakesrv.h"
 #include "tkstr.h"
+#include "tktls.h"
 
 struct fs_cfg fs_cfg = {
 	.status = 200,
@@ -304,6 +305,81 @@ static int set_quiet(const char *arg, const char **err)
 	return 0;
 }
 
+static int set_tls(const char *arg, const char **err)
+{
+	fs_cfg.tls_cert = arg;
+	return 0;
+}
+
+static int set_tls_ca(const char *arg, const char **err)
+{
+	fs_cfg.tls_ca = arg;
+	return 0;
+}
+
+static int set_tls_verify(const char *arg, const char **err)
+{
+	if (!strcmp(arg, "none"))
+		fs_cfg.tls_verify = FS_VERIFY_NONE;
+	else if (!strcmp(arg, "optional"))
+		fs_cfg.tls_verify = FS_VERIFY_OPTIONAL;
+	else if (!strcmp(arg, "required"))
+		fs_cfg.tls_verify = FS_VERIFY_REQUIRED;
+	else {
+		*err = "expected none, optional or required";
+		return -1;
+	}
+	fs_cfg.tls_verify_set = 1;
+	return 0;
+}
+
+static int set_tls_alpn(const char *arg, const char **err)
+{
+	if (tk_tls_alpn_wire(arg, &fs_cfg.tls_alpn) < 0) {
+		*err = "expected a list like h2,http/1.1";
+		return -1;
+	}
+	return 0;
+}
+
+static int set_tls_version(const char *arg, int *dst, const char **err)
+{
+	*dst = tk_tls_version(arg);
+	if (*dst < 0) {
+		*err = "expected TLSv1.0, TLSv1.1, TLSv1.2 or TLSv1.3";
+		return -1;
+	}
+	return 0;
+}
+
+static int set_tls_min(const char *arg, const char **err)
+{
+	return set_tls_version(arg, &fs_cfg.tls_min, err);
+}
+
+static int set_tls_max(const char *arg, const char **err)
+{
+	return set_tls_version(arg, &fs_cfg.tls_max, err);
+}
+
+static int set_tls_ciphers(const char *arg, const char **err)
+{
+	fs_cfg.tls_ciphers = arg;
+	return 0;
+}
+
+static int set_tls_suites(const char *arg, const char **err)
+{
+	fs_cfg.tls_suites = arg;
+	return 0;
+}
+
+static int set_tls_no_resume(const char *arg, const char **err)
+{
+	fs_cfg.tls_no_resume = 1;
+	return 0;
+}
+
 static int show_help(const char *arg, const char **err);
 
 /* The command line. has_arg: 1 when the option takes a value. */
@@ -364,6 +440,24 @@ static const struct fs_opt {
 	  .usage = "N             write a byte to fd N once listening" },
 	{ .lng = "quiet", .shrt = 'q', .set = set_quiet,
 	  .usage = "              do not print requests on stdout" },
+	{ .lng = "tls", .has_arg = 1, .set = set_tls,
+	  .usage = "PEM           serve TLS: certificate, chain and key in one PEM" },
+	{ .lng = "tls-ca", .has_arg = 1, .set = set_tls_ca,
+	  .usage = "FILE          ask for a client certificate, verify it with these CAs" },
+	{ .lng = "tls-verify", .has_arg = 1, .set = set_tls_verify,
+	  .usage = "MODE          none, optional or required (default with --tls-ca)" },
+	{ .lng = "tls-alpn", .has_arg = 1, .set = set_tls_alpn,
+	  .usage = "LIST          ALPN protocols to select, in our order (h2,http/1.1)" },
+	{ .lng = "tls-min", .has_arg = 1, .set = set_tls_min,
+	  .usage = "VERSION       lowest protocol accepted (TLSv1.0 .. TLSv1.3)" },
+	{ .lng = "tls-max", .has_arg = 1, .set = set_tls_max,
+	  .usage = "VERSION       highest protocol accepted" },
+	{ .lng = "tls-ciphers", .has_arg = 1, .set = set_tls_ciphers,
+	  .usage = "LIST          OpenSSL cipher list for TLS 1.2 and below" },
+	{ .lng = "tls-ciphersuites", .has_arg = 1, .set = set_tls_suites,
+	  .usage = "LIST          TLS 1.3 cipher suites" },
+	{ .lng = "tls-no-resume", .set = set_tls_no_resume,
+	  .usage = "              no session resumption (no cache, no tickets)" },
 	{ .lng = "help", .shrt = 'h', .set = show_help,
 	  .usage = "              this help" },
 };
@@ -380,7 +474,7 @@ static int show_help(const char *arg, const char **err)
 
 		if (opts[i].shrt)
 			snprintf(sh, sizeof(sh), "-%c, ", opts[i].shrt);
-		printf("  %s--%-13s %s\n", sh, opts[i].lng, opts[i].usage);
+		printf("  %s--%-16s %s\n", sh, opts[i].lng, opts[i].usage);
 	}
 	printf("Durations: 150ms, 2s, 1.5s, 500us, 1m; a bare number is milliseconds.\n");
 	exit(0);
@@ -427,6 +521,12 @@ static int parse_args(int argc, char **argv)
 			fprintf(stderr, "fakesrv: %s '%s': %s\n", a, val ? val : "", err);
 			return -1;
 		}
+	}
+	if (!fs_cfg.tls_cert && (fs_cfg.tls_ca || fs_cfg.tls_verify_set || fs_cfg.tls_alpn.len ||
+				 fs_cfg.tls_min || fs_cfg.tls_max || fs_cfg.tls_ciphers ||
+				 fs_cfg.tls_suites || fs_cfg.tls_no_resume)) {
+		fprintf(stderr, "fakesrv: the --tls-* options need --tls PEM\n");
+		return -1;
 	}
 	if (!fs_cfg.listen == !fs_cfg.unix_path) {
 		fprintf(stderr, "fakesrv: give exactly one of -l [ADDR:]PORT or -u PATH\n");
@@ -519,6 +619,10 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv) < 0)
 		return 2;
 	if (fs_resp_prepare(&err) < 0) {
+		fprintf(stderr, "fakesrv: %s\n", err);
+		return 2;
+	}
+	if (fs_cfg.tls_cert && fs_tls_setup(&err) < 0) {
 		fprintf(stderr, "fakesrv: %s\n", err);
 		return 2;
 	}

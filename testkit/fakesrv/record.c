@@ -7,11 +7,15 @@
  *
  * Record format:
  *   @@ conn C open PEER\n
+ *   @@ conn C tls protocol P cipher C resumed yes|no sni S alpn A
+ *      alpn-offered L client-dn DN\n      (one line; "-" for none)
+ *   @@ conn C tls-fail REASON\n
  *   @@ req N conn C head H body B stored S[ incomplete]\n<H bytes><S bytes>\n
  *   @@ conn C close\n
  * B counts body bytes as received on the wire (chunked framing included);
  * S = min(B, 1 MiB). "incomplete" marks a request whose connection ended
- * before its body did.
+ * before its body did. The tls lines come once a TLS handshake completed
+ * or failed; the client DN is last, as it holds blanks.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -138,4 +142,39 @@ void fs_print_event(const struct fs_conn *c, const char *what)
 	line_start();
 	printf("[conn %llu] %s\n", (unsigned long long)c->id, what);
 	fflush(stdout);
+}
+
+/* Records the facts of a completed TLS handshake (words made by tls.c). */
+void fs_record_tls(const struct fs_conn *c, const char *facts)
+{
+	if (rec_fd >= 0) {
+		tk_buf_printf(&rec_scratch, "@@ conn %llu tls %s\n", (unsigned long long)c->id, facts);
+		rec_flush();
+	}
+	if (!fs_cfg.quiet) {
+		line_start();
+		printf("[conn %llu] TLS %s\n", (unsigned long long)c->id, facts);
+		fflush(stdout);
+	}
+}
+
+/* Records a failed TLS handshake and why (one line: newlines are dropped). */
+void fs_record_tls_fail(const struct fs_conn *c, const char *reason)
+{
+	struct tk_buf line = { 0 };
+
+	for (; *reason; reason++)
+		tk_buf_addc(&line, (unsigned char)*reason < 0x20 ? ' ' : *reason);
+	if (rec_fd >= 0) {
+		tk_buf_printf(&rec_scratch, "@@ conn %llu tls-fail %s\n", (unsigned long long)c->id,
+			      tk_buf_str(&line));
+		rec_flush();
+	}
+	if (!fs_cfg.quiet) {
+		line_start();
+		printf("[conn %llu] TLS handshake failed: %s\n", (unsigned long long)c->id,
+		       tk_buf_str(&line));
+		fflush(stdout);
+	}
+	tk_buf_free(&line);
 }
