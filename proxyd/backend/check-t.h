@@ -24,6 +24,9 @@ enum px_chk_result {
 	PX_CHK_L7TOUT,       /* no complete response in time: "Layer7 timeout" */
 	PX_CHK_L7RSP,        /* no, invalid or unwanted response: "Layer7 invalid response" */
 	PX_CHK_L7STS,        /* unexpected status: "Layer7 wrong status" */
+	PX_CHK_L6OK,         /* TLS handshake done (TCP check): "Layer6 check passed" */
+	PX_CHK_L6TOUT,       /* TLS handshake timed out: "Layer6 timeout" */
+	PX_CHK_L6RSP,        /* TLS handshake failed: "Layer6 invalid response" */
 };
 
 /* What "http-check expect" tests. */

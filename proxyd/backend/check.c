@@ -15,7 +15,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include "backend/check.h"
+#include "ssl/ssl-t.h"
 #include "backend/lb.h"
 #include "backend/server.h"
 #include "cfg/cfg.h"
@@ -34,6 +37,7 @@
 /* What a probe is waiting for. */
 enum probe_phase {
 	PROBE_CONNECTING = 0,   /* connect() in progress */
+	PROBE_HANDSHAKE,        /* TLS handshake (check-ssl) */
 	PROBE_SENDING,          /* the request is not all sent */
 	PROBE_READING,          /* reading the response */
 };
@@ -49,6 +53,7 @@ struct px_probe {
 	struct px_buf buf;          /* response bytes (HTTP checks) */
 	uint32_t sent;              /* request bytes sent */
 	uint8_t phase;              /* enum probe_phase */
+	SSL *ssl;                   /* TLS checks, else NULL */
 };
 
 /* --- configuration ------------------------------------------------------------ */
@@ -443,6 +448,9 @@ static const char *const result_text[] = {
 	[PX_CHK_L7TOUT] = "Layer7 timeout",
 	[PX_CHK_L7RSP] = "Layer7 invalid response",
 	[PX_CHK_L7STS] = "Layer7 wrong status",
+	[PX_CHK_L6OK] = "Layer6 check passed",
+	[PX_CHK_L6TOUT] = "Layer6 timeout",
+	[PX_CHK_L6RSP] = "Layer6 invalid response",
 };
 
 /* Appends to the message <msg> of <size> bytes, of which *<len> are used;
@@ -569,6 +577,11 @@ static void probe_close(struct px_check *chk)
 	if (!p)
 		return;
 	chk->probe = NULL;
+	if (p->ssl) {
+		SSL_free(p->ssl);
+		ERR_clear_error();
+		p->ssl = NULL;
+	}
 	close(p->io.fd);
 	p->io.fd = -1;
 	p->io.fn = NULL;
@@ -752,6 +765,55 @@ static int judge(struct px_server *srv, int final)
 	return 1;
 }
 
+/* Checks go over TLS with "check-ssl", or when the server speaks TLS and
+ * the checks go to its own address and port.
+ */
+static int probe_tls(const struct px_server *srv)
+{
+	const struct px_ssl_srv *ss = srv->ssl;
+
+	return ss && ss->ctx && (ss->check_ssl ||
+	                         (ss->enabled && !srv->check.port && !srv->check.addr_str));
+}
+
+/* OpenSSL's outcome as send()/recv() would say it (errno set). */
+static ssize_t probe_ssl_ret(SSL *ssl, int r)
+{
+	int e = SSL_get_error(ssl, r);
+	unsigned long q = ERR_peek_error();
+
+	ERR_clear_error();
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		errno = EAGAIN;
+		return -1;
+	}
+	if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && !q && !errno))
+		return 0;
+	if (e != SSL_ERROR_SYSCALL || !errno)
+		errno = EPROTO;
+	return -1;
+}
+
+static ssize_t probe_send(struct px_probe *p, const char *data, size_t len)
+{
+	int r;
+
+	if (!p->ssl)
+		return send(p->io.fd, data, len, MSG_NOSIGNAL);
+	r = SSL_write(p->ssl, data, (int)len);
+	return r > 0 ? r : probe_ssl_ret(p->ssl, r);
+}
+
+static ssize_t probe_recv(struct px_probe *p, char *data, size_t len)
+{
+	int r;
+
+	if (!p->ssl)
+		return recv(p->io.fd, data, len, 0);
+	r = SSL_read(p->ssl, data, (int)len);
+	return r > 0 ? r : probe_ssl_ret(p->ssl, r);
+}
+
 /* Reads what the server sent. Returns 1 when the check ended. */
 static int probe_read(struct px_server *srv)
 {
@@ -767,7 +829,7 @@ static int probe_read(struct px_server *srv)
 
 		if (!px_buf_room(&p->buf))
 			return judge(srv, 1);
-		n = recv(p->io.fd, px_buf_tail(&p->buf), px_buf_room(&p->buf), 0);
+		n = probe_recv(p, px_buf_tail(&p->buf), px_buf_room(&p->buf));
 		if (n > 0) {
 			p->buf.len += n;
 			continue;
@@ -812,18 +874,43 @@ static void probe_io(struct px_io *io, uint32_t events)
 		}
 		if (!(events & EPOLLOUT))
 			return;
-		if (!hc || !hc->enabled) {
+		if (probe_tls(srv)) {
+			p->ssl = SSL_new(srv->ssl->ctx);
+			if (!p->ssl || !SSL_set_fd(p->ssl, io->fd)) {
+				check_done_errno(srv, PX_CHK_SOCKERR, ENOMEM);
+				return;
+			}
+			SSL_set_connect_state(p->ssl);
+			p->phase = PROBE_HANDSHAKE;
+		} else if (!hc || !hc->enabled) {
 			check_done(srv, PX_CHK_L4OK, 0, NULL, 0);
 			return;
+		} else {
+			p->phase = PROBE_SENDING;
 		}
-		p->phase = PROBE_SENDING;
 		if (srv->be->to.check)
 			px_timer_set(p->loop, &chk->timer, p->loop->now_ms + srv->be->to.check);
 	}
+	if (p->phase == PROBE_HANDSHAKE) {
+		int r = SSL_do_handshake(p->ssl);
+
+		if (r != 1) {
+			int e = SSL_get_error(p->ssl, r);
+
+			ERR_clear_error();
+			if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+				check_done(srv, PX_CHK_L6RSP, 0, NULL, 0);
+			return;
+		}
+		if (!hc || !hc->enabled) {
+			check_done(srv, PX_CHK_L6OK, 0, NULL, 0);
+			return;
+		}
+		p->phase = PROBE_SENDING;
+	}
 	if (p->phase == PROBE_SENDING) {
 		while (p->sent < hc->req_len) {
-			ssize_t n = send(io->fd, hc->req + p->sent, hc->req_len - p->sent,
-			                 MSG_NOSIGNAL);
+			ssize_t n = probe_send(p, hc->req + p->sent, hc->req_len - p->sent);
 
 			if (n < 0 && errno == EINTR)
 				continue;
@@ -851,6 +938,7 @@ static void check_timer(struct px_timer *t)
 
 	if (chk->probe)
 		check_done(srv, chk->probe->phase == PROBE_CONNECTING ? PX_CHK_L4TOUT :
+		           chk->probe->phase == PROBE_HANDSHAKE ? PX_CHK_L6TOUT :
 		           PX_CHK_L7TOUT, 0, NULL, 0);
 	else
 		probe_start(srv);

@@ -8,6 +8,7 @@
 #include "core/net-t.h"
 
 struct px_proxy;
+struct px_ssl_srv;
 
 /* Health of a server as its checks see it. */
 enum px_srv_state {
@@ -31,6 +32,7 @@ struct px_server {
 	struct px_check check;      /* health check settings and state */
 	char *cookie;               /* "cookie VALUE": persistence cookie value */
 	uint32_t cookie_len;
+	struct px_ssl_srv *ssl;     /* TLS to the server, or NULL */
 
 	/* Run-time state. */
 	uint8_t state;              /* enum px_srv_state */

@@ -10,6 +10,7 @@
 #include "backend/server.h"
 #include "backend/srvconn.h"
 #include "cfg/cfg.h"
+#include "ssl/ssl.h"
 #include "cfg/proxy.h"
 #include "core/net.h"
 #include "core/util.h"
@@ -217,8 +218,15 @@ static int parse_options(struct px_server *srv, char **args, int first, int narg
 		for (i = 0; i < PX_ARRAY_SIZE(srv_opts); i++)
 			if (!strcmp(args[a], srv_opts[i].name))
 				break;
-		if (i == PX_ARRAY_SIZE(srv_opts))
+		if (i == PX_ARRAY_SIZE(srv_opts)) {
+			int r = px_ssl_srv_opt(&srv->ssl, srv, args, &a, nargs, ctx, err);
+
+			if (r < 0)
+				return -1;
+			if (r > 0)
+				continue;
 			break;
+		}
 		if (srv_opts[i].has_arg && a + 1 >= nargs) {
 			px_strfmt(err, "'%s' expects a value", args[a]);
 			return -1;
@@ -357,6 +365,8 @@ void px_server_finalize(struct px_cfg_ctx *ctx, struct px_proxy *be)
 		else if (chk->port && chk->addr.sa.sa_family == AF_INET6)
 			chk->addr.in6.sin6_port = htons(chk->port);
 	}
+	for (i = 0; i < be->nsrv; i++)
+		px_ssl_srv_finalize(ctx, be->srv[i]);
 	px_check_finalize(ctx, be);
 	px_lb_finalize(ctx, be);
 }

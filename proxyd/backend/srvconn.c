@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "backend/server.h"
 #include "backend/srvconn.h"
+#include "ssl/sslsock.h"
 #include "core/buf.h"
 #include "core/ev.h"
 #include "core/net.h"
@@ -99,6 +100,17 @@ int px_srvconn_check_connect(struct px_srvconn *sc)
 		errno = soerr;
 		return -1;
 	}
+	/* TLS: the connection is ready once the handshake is done. */
+	if (sc->conn.flags & PX_CF_SSL_HS) {
+		int r = px_ssl_handshake(&sc->conn);
+
+		if (r == 0)
+			return -2;
+		if (r < 0) {
+			errno = EPROTO;
+			return -1;
+		}
+	}
 	sc->conn.flags &= ~PX_CF_CONNECTING;
 	/* A connection reported writable but not yet established would give
 	 * ENOTCONN here; that cannot happen with SO_ERROR clear and EPOLLOUT.
@@ -153,6 +165,8 @@ void px_srvconn_close(struct px_srvconn *sc, int abort)
 
 		setsockopt(sc->conn.io.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	}
+	if (sc->conn.ssl)
+		px_ssl_close(&sc->conn);
 	close(sc->conn.io.fd);
 	sc->conn.io.fn = NULL;
 	sc->conn.io.fd = -1;

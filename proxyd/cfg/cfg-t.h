@@ -46,6 +46,8 @@ struct px_cfg_kw_list {
 	const struct px_cfg_kw *kws;   /* terminated by an entry without name */
 };
 
+struct px_ssl_global;
+
 /* Things a generation frees when it dies. */
 struct px_cleanup {
 	struct px_cleanup *next;
@@ -68,6 +70,7 @@ struct px_global {
 	char *log_host;          /* log-send-hostname */
 	struct px_logger **loggers;
 	int nloggers;
+	struct px_ssl_global *ssl;  /* TLS settings, NULL until one is given */
 };
 
 /* A configuration generation: everything parsed from the files, immutable

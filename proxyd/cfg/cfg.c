@@ -12,6 +12,7 @@
 #include "cfg/global.h"
 #include "cfg/proxy.h"
 #include "core/util.h"
+#include "ssl/ssl.h"
 #include "rules/rules.h"
 #include "rules/sample.h"
 
@@ -471,6 +472,7 @@ struct px_gen *px_cfg_load(char **files, int nfiles, int check_only,
 		/* Both report every error they find, not only the first. */
 		px_proxy_finalize(&ctx);
 		ctx.nerr += px_rules_finalize(&ctx);
+		ctx.nerr += px_ssl_finalize(&ctx);
 	}
 	px_smp_reset();
 	if (ctx.nerr) {

@@ -88,6 +88,7 @@ struct px_errmsg {
 };
 
 struct px_server;
+struct px_expr;
 struct px_httpchk;
 struct px_logger;
 struct px_rules;
@@ -126,6 +127,7 @@ struct px_proxy {
 	struct px_lbprm lbprm;          /* balance options, server map (lb-t.h) */
 	struct px_httpchk *httpchk;     /* option httpchk, NULL: TCP checks */
 	struct px_server *defsrv;       /* default-server settings, or NULL */
+	struct px_expr *ssl_sni;        /* first TLS server's "sni" expression */
 	char *fwdfor_hdr;               /* header name for option forwardfor */
 	char *defbe_name;               /* default_backend as written */
 	struct px_proxy *defbe;         /* resolved at the end of parsing */

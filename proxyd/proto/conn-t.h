@@ -16,6 +16,9 @@
 #define PX_CF_RD_ANY      0x0040  /* at least one byte was ever received */
 #define PX_CF_HUP         0x0080  /* epoll reported a hang-up, reset or error */
 #define PX_CF_LARGE_BUF   0x0100  /* receive into a double-size buffer */
+#define PX_CF_SSL_HS      0x0200  /* TLS handshake not finished */
+#define PX_CF_SSL_WANT_RD 0x0400  /* TLS waits for readability, whatever the call */
+#define PX_CF_SSL_WANT_WR 0x0800  /* TLS waits for writability, whatever the call */
 
 /* One socket with its receive buffer. The receive buffer is where the
  * peer's bytes wait until they are sent on the other side, so each
@@ -25,6 +28,12 @@ struct px_conn {
 	struct px_io io;
 	uint32_t flags;
 	struct px_buf buf;
+	struct ssl_st *ssl;         /* TLS session (OpenSSL's SSL), or NULL */
+	/* What the TLS layer learnt (ssl_c_err, ssl_c_ca_err, logs). */
+	uint16_t ssl_crt_err;       /* first verify error at depth 0 */
+	uint16_t ssl_ca_err;        /* first verify error at depth > 0 */
+	uint8_t ssl_ca_depth;       /* depth of that error */
+	uint8_t ssl_fail;           /* enum px_ssl_fail, why the handshake failed */
 };
 
 #endif

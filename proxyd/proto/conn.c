@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "core/buf.h"
 #include "proto/conn.h"
+#include "ssl/sslsock.h"
 
 /* Reads what fits into c->buf (attaching storage first when none).
  * Returns bytes read (> 0), 0 on end of stream, -2 when nothing is
@@ -20,6 +21,8 @@ int px_conn_recv(struct px_conn *c)
 	uint32_t room;
 	ssize_t n;
 
+	if (c->ssl)
+		return px_ssl_recv(c);
 	if (!c->buf.area && ((c->flags & PX_CF_LARGE_BUF) ? px_buf_alloc_large(&c->buf) :
 	                     px_buf_alloc(&c->buf)) < 0)
 		return -1;
@@ -54,7 +57,11 @@ int px_conn_recv(struct px_conn *c)
  */
 ssize_t px_conn_send(struct px_conn *c, const char *data, size_t len)
 {
-	ssize_t n = send(c->io.fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	ssize_t n;
+
+	if (c->ssl)
+		return px_ssl_send(c, data, len);
+	n = send(c->io.fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 	if (n >= 0) {
 		if ((size_t)n < len)
@@ -77,5 +84,7 @@ void px_conn_shutw(struct px_conn *c)
 	if (c->flags & PX_CF_WR_SHUT)
 		return;
 	c->flags |= PX_CF_WR_SHUT;
+	if (c->ssl)
+		px_ssl_shutw(c);
 	shutdown(c->io.fd, SHUT_WR);
 }

@@ -3,6 +3,7 @@
 #define PX_PROTO_CONN_H
 
 #include <stddef.h>
+#include <sys/epoll.h>
 #include "proto/conn-t.h"
 
 /* Records readiness from epoll event bits. */
@@ -18,6 +19,15 @@ static inline void px_conn_note_events(struct px_conn *c, uint32_t events)
 		c->flags |= PX_CF_HUP;
 	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 		c->flags |= PX_CF_WR_READY;
+	/* TLS may need to write to go on reading, or the reverse: the
+	 * readiness it waited for unblocks both directions.
+	 */
+	if (c->flags & (PX_CF_SSL_WANT_RD | PX_CF_SSL_WANT_WR)) {
+		if (((c->flags & PX_CF_SSL_WANT_RD) && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) ||
+		    ((c->flags & PX_CF_SSL_WANT_WR) && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))))
+			c->flags = (c->flags & ~(PX_CF_SSL_WANT_RD | PX_CF_SSL_WANT_WR)) |
+			           PX_CF_RD_READY | PX_CF_WR_READY;
+	}
 }
 
 int px_conn_recv(struct px_conn *c);

@@ -26,6 +26,7 @@
 #include "proto/http.h"
 #include "proto/sess.h"
 #include "proto/stream.h"
+#include "ssl/sslsrv.h"
 #include "rules/rules.h"
 #include "rules/sample.h"
 
@@ -373,6 +374,8 @@ static int req_head(struct px_stream *s)
 	}
 	if (s->be->lb == PX_LB_URI || s->be->lb == PX_LB_HDR)
 		lb_key(s, hm);
+	if (s->be->ssl_sni)
+		px_ssl_stream_sni(s, hm);
 
 	if (req_build(s, hm, clen) < 0) {
 		px_stream_local(s, 500, 'P', 'R');

@@ -8,6 +8,7 @@
 
 struct px_proxy;
 struct px_listener;
+struct px_ssl_bind;
 
 /* A "bind" line: configuration only, part of a generation. */
 struct px_bind {
@@ -22,6 +23,8 @@ struct px_bind {
 	socklen_t addrlen;
 	int inherited_fd;           /* fd@N, or -1 */
 	struct px_listener *li;     /* the socket serving it */
+	struct px_ssl_bind *ssl;    /* TLS settings ("ssl"), or NULL */
+	uint32_t luid;              /* position in its frontend, from 1 */
 };
 
 /* A listening socket. It outlives generations: a reload hands it to the

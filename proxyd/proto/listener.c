@@ -19,6 +19,7 @@
 #include "core/util.h"
 #include "proto/listener.h"
 #include "proto/sess.h"
+#include "ssl/ssl.h"
 
 #define ACCEPT_BATCH 64
 
@@ -48,6 +49,9 @@ static int kw_bind(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
 	struct px_proxy *fe = ctx->px;
 	char *list, *save = NULL, *tok;
 	const char *name = NULL;
+	struct px_ssl_bind *ssl = NULL;
+	struct px_list *e;
+	uint32_t luid = 0;
 	int i;
 
 	if (fe->cap & PX_CAP_DEF) {
@@ -59,10 +63,17 @@ static int kw_bind(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
 		return -1;
 	}
 	for (i = 2; i < nargs; i++) {
+		int r;
+
 		if (!strcmp(args[i], "name") && i + 1 < nargs) {
 			name = args[++i];
 			continue;
 		}
+		r = px_ssl_bind_opt(&ssl, args, &i, nargs, ctx, err);
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			continue;
 		px_strfmt(err, "unknown bind option '%s'%s", args[i],
 		          !strcmp(args[i], "name") ? " (expects a value)" : "");
 		return -1;
@@ -80,6 +91,11 @@ static int kw_bind(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
 			goto fail;
 		}
 		b->fe = fe;
+		b->ssl = ssl;
+		if (!luid)
+			px_list_for_each(e, &fe->binds)
+				luid++;
+		b->luid = ++luid;
 		b->addr_str = px_gen_strdup(ctx->gen, tok);
 		b->name = name ? px_gen_strdup(ctx->gen, name) : NULL;
 		b->file = px_gen_strdup(ctx->gen, ctx->file);

@@ -14,6 +14,7 @@ struct px_gen;
 struct px_stream;
 struct px_srvconn;
 struct px_var;
+struct px_bind;
 
 /* Session states. */
 enum px_sess_state {
@@ -39,6 +40,7 @@ struct px_sess {
 	struct px_stream *strm;        /* current exchange, or NULL */
 	struct px_srvconn *own;        /* server connection kept for it */
 	struct px_var *vars;           /* sess-scoped variables */
+	struct px_bind *bind;          /* bind line of a TLS session, else NULL */
 	union px_inaddr src;           /* client address */
 	struct timeval accept_tv;      /* wall clock at accept */
 	uint64_t accept_ms;            /* loop clock at accept */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include "backend/srvconn.h"
 #include "cfg/cfg.h"
@@ -24,6 +25,8 @@
 #include "proto/stream.h"
 #include "rules/vars.h"
 #include "proto/tcp.h"
+#include "ssl/ssl-t.h"
+#include "ssl/sslsock.h"
 
 #define LINGER_MS 1000
 
@@ -160,6 +163,8 @@ static void sess_close(struct px_sess *sess, int rst)
 
 		setsockopt(sess->cli.io.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	}
+	if (sess->cli.ssl)
+		px_ssl_close(&sess->cli);
 	close(sess->cli.io.fd);
 	sess->cli.io.fd = -1;
 	sess->cli.io.fn = NULL;
@@ -208,6 +213,42 @@ static void log_connect(struct px_sess *sess)
 	            n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
+/* A TLS handshake that failed or timed out: logged as HAProxy does
+ * ("<ip>:<port> [<date>] <frontend>/<bind>: <reason>"), then closed.
+ * "option dontlognull" drops only connections closed without a word.
+ */
+static void ssl_hs_end(struct px_sess *sess)
+{
+	struct px_proxy *fe = sess->fe;
+	static const char months[12][4] = {
+		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+	};
+	char src[64], bind[24], line[512];
+	const char *bname = bind;
+	struct tm tm;
+	time_t t = sess->accept_tv.tv_sec;
+	int n;
+
+	if (fe->nloggers && !((fe->options & PX_OPT_DONTLOGNULL) &&
+	                      sess->cli.ssl_fail == PX_SSL_FAIL_EMPTY)) {
+		localtime_r(&t, &tm);
+		px_addr_ip_str(&sess->src.sa, src, sizeof(src));
+		if (sess->bind && sess->bind->name)
+			bname = sess->bind->name;
+		else
+			snprintf(bind, sizeof(bind), "%u", sess->bind ? sess->bind->luid : 0);
+		n = snprintf(line, sizeof(line), "%s:%d [%02d/%s/%04d:%02d:%02d:%02d.%03d] %s/%s: %s",
+		             src, px_addr_port((const union px_sockaddr *)&sess->src), tm.tm_mday,
+		             months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+		             tm.tm_sec, (int)(sess->accept_tv.tv_usec / 1000), fe->id, bname,
+		             px_ssl_fail_str(sess->cli.ssl_fail));
+		px_log_send(fe->loggers, fe->nloggers, PX_LOG_INFO, &sess->loop->now_tv, line,
+		            n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	}
+	sess_close(sess, 0);
+}
+
 void px_sess_accept(struct px_listener *li, int fd, const union px_sockaddr *addr,
                     socklen_t len)
 {
@@ -248,6 +289,13 @@ void px_sess_accept(struct px_listener *li, int fd, const union px_sockaddr *add
 	sess->cli.flags = PX_CF_RD_READY | PX_CF_WR_READY;
 	if (fe->log_at_accept)
 		log_connect(sess);
+	if (li->bind->ssl) {
+		sess->bind = li->bind;
+		if (px_ssl_accept(&sess->cli, li->bind->ssl) < 0) {
+			sess_close(sess, 1);
+			return;
+		}
+	}
 
 	if (fe->mode == PX_MODE_TCP) {
 		struct px_stream *s = px_stream_new(sess);
@@ -376,6 +424,10 @@ static void idle_read(struct px_sess *sess)
 		return;
 	}
 	/* End of stream or error while idle. */
+	if (c->flags & PX_CF_SSL_HS) {
+		ssl_hs_end(sess);
+		return;
+	}
 	if (sess->flags & PX_SF_KEEPALIVE)
 		sess_close(sess, 0);
 	else
@@ -420,6 +472,11 @@ static void sess_timeout(struct px_timer *t)
 
 	if (sess->strm) {
 		px_stream_process(sess->strm);
+		return;
+	}
+	if (sess->cli.flags & PX_CF_SSL_HS) {
+		sess->cli.ssl_fail = PX_SSL_FAIL_TIMEOUT;
+		ssl_hs_end(sess);
 		return;
 	}
 	if (sess->state == PX_SESS_LINGER || (sess->flags & PX_SF_KEEPALIVE)) {

@@ -139,6 +139,7 @@ struct px_stream {
 	struct px_var *vars;           /* txn, req and res variables */
 	char *caps;                    /* captured values (fe->cap_size bytes) */
 	char *uid;                     /* unique-id-format's value, NUL-terminated */
+	char *sni;                     /* SNI for a TLS server ("sni"), or NULL */
 	uint64_t rid;                  /* request number in the process (%rt) */
 	uint8_t log_level;             /* set-log-level, 0 = the logger's */
 	uint32_t srv_timeout;          /* set-timeout server, 0 = the backend's */

@@ -20,6 +20,8 @@
 #include "proto/stream.h"
 #include "proto/tcp.h"
 #include "core/buf.h"
+#include "ssl/ssl-t.h"
+#include "ssl/sslsrv.h"
 #include "rules/fmt.h"
 #include "rules/rules.h"
 #include "rules/vars.h"
@@ -345,6 +347,12 @@ static int srv_connect(struct px_stream *s)
 		}
 		return conn_failed(s, 0);
 	}
+	if (srv->ssl && srv->ssl->enabled && px_ssl_srv_start(sc, s) < 0) {
+		px_srvconn_close(sc, 1);
+		s->t_connect = sess->loop->now_ms;
+		px_stream_local(s, 503, 'R', 'C');
+		return -1;
+	}
 	attach_conn(s, sc, 0);
 	return 0;
 }
@@ -563,6 +571,8 @@ void px_stream_free(struct px_stream *s)
 	if (s->vars)
 		px_var_free_all(&s->vars);
 	px_captures_free(s);
+	if (s->sni)
+		px_ssl_stream_free(s);
 	px_pool_free(&stream_pool, s);
 }
 

@@ -657,14 +657,6 @@ static int f_nbsrv(const struct px_arg *a, struct px_smp *smp, struct px_smp_ctx
 	return 1;
 }
 
-/* No TLS yet: every connection is clear. */
-static int f_ssl_fc(const struct px_arg *a, struct px_smp *smp, struct px_smp_ctx *ctx)
-{
-	smp->type = PX_SMP_BOOL;
-	smp->u.sint = 0;
-	return 1;
-}
-
 /* --- variables, captures, constants -------------------------------------------- */
 
 static int chk_var(struct px_arg *a, int n, struct px_cfg_ctx *ctx, char **err)
@@ -821,7 +813,6 @@ static const struct px_fetch_kw fetch_kws[] = {
 	{ "be_name",       f_be_name,      "",    NULL, S, ANY },
 	{ "srv_name",      f_srv_name,     "",    NULL, S, RES | PX_USE_LOG },
 	{ "nbsrv",         f_nbsrv,        "?b",  NULL, I, ANY },
-	{ "ssl_fc",        f_ssl_fc,       "",    NULL, PX_SMP_BOOL, ANY },
 	{ "var",           f_var,          "s",   chk_var, PX_SMP_ANY, ANY },
 	{ "capture.req.hdr", f_cap_req,    "i",   NULL, S, ANY },
 	{ "capture.res.hdr", f_cap_res,    "i",   NULL, S, ANY },

@@ -760,6 +760,19 @@ static void render_var(struct out *o, const struct lf_node *n,
 		put_rline_part(o, s, 3, n->flags);
 		break;
 	case LFV_FT:
+		/* A TLS client connection shows as "frontend~". */
+		if (sess->cli.ssl) {
+			char ft[256];
+			size_t l = strlen(fe->id);
+
+			if (l < sizeof(ft) - 1) {
+				memcpy(ft, fe->id, l);
+				ft[l++] = '~';
+				put_str(o, ft, l, n->flags);
+				break;
+			}
+		}
+		/* fall through */
 	case LFV_F:
 		put_str(o, fe->id, strlen(fe->id), n->flags);
 		break;
