@@ -5,7 +5,10 @@
 # every testkit scenario under testkit/scenarios with $PXTEST, and ends with
 # one line "N passed, N failed". Exits non-zero when anything failed.
 # Environment: PROXYD, FAKESRV, PXTEST, UNIT_BINS; PXTEST_JOBS (default: 4);
-# PXTEST_ARGS (extra pxtest arguments, e.g. a scenario subset).
+# PXTEST_ARGS (extra pxtest arguments, e.g. a scenario subset); PXTEST_CERTS
+# (the test PKI directory; default: certs/ in the build directory the
+# binaries come from, build/ or build-asan/). pxtest makes the PKI there
+# with certs/gen.sh, once per run, cheaply when it is already complete.
 passed=0
 failed=0
 
@@ -23,8 +26,17 @@ for bin in $UNIT_BINS; do
 	failed=$((failed + nok))
 done
 
+# build/ for "make test", build-asan/ for "make asan" (whose tools are in
+# build-asan/bin/).
+case $PXTEST in
+*/bin/pxtest) build_dir=${PXTEST%/bin/pxtest} ;;
+*) build_dir=build ;;
+esac
+PXTEST_CERTS=${PXTEST_CERTS:-$build_dir/certs}
+export PXTEST_CERTS
+
 summary=$(mktemp)
-"$PXTEST" --proxyd "$PROXYD" --fakesrv "$FAKESRV" -j "${PXTEST_JOBS:-4}" \
+"$PXTEST" --proxyd "$PROXYD" --fakesrv "$FAKESRV" --certs "$PXTEST_CERTS" -j "${PXTEST_JOBS:-4}" \
 	${PXTEST_ARGS:-testkit/scenarios} | tee "$summary"
 rc=$?
 line=$(tail -n 1 "$summary")

@@ -191,7 +191,7 @@ static void tls_failed(struct fs_conn *c, int ssl_err, int sys_errno)
 	long vr = SSL_get_verify_result(c->ssl);
 
 	tk_tls_errors(&why);
-	if (vr != X509_V_OK)
+	if (vr != X509_V_OK && (SSL_get_verify_mode(c->ssl) & SSL_VERIFY_PEER))
 		tk_buf_printf(&why, "%sclient certificate: %s", why.len ? "; " : "",
 			      X509_verify_cert_error_string(vr));
 	if (!why.len) {

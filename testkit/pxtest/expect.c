@@ -1,11 +1,12 @@
 /* expect.c: the checks.
  *
  * Owns: "expect" on the current result (status, headers, body, raw bytes,
- * timing, curl errors, exec output), "expect-server"/"wait-server" on a
- * fake server's record file, "expect-log"/"expect-no-log" on proxyd's
+ * timing, curl errors, exec output; "expect tls" is passed to tls.c),
+ * "expect-log"/"expect-no-log" on proxyd's
  * output, the in-process syslog receiver and "expect-syslog", and
  * "expect-proxyd". Each check is an entry of a keyword table; a failing
  * check says what was expected and what was there, bytes C-escaped.
+ * Checks on what fake servers received are in srvrec.c.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <arpa/inet.h>
@@ -95,9 +96,9 @@ static void detail_headers(struct px_ctx *ctx, const struct tk_h1_msg *m)
 }
 
 /* Header checks shared by expect and expect-server. which: 0 header,
- * 1 no-header, 2 header-count, 3 header-match.
+ * 1 no-header, 2 header-count, 3 header-match. Returns 0, or -1 (failed).
  */
-static int check_header(struct px_ctx *ctx, const char *who, const struct tk_h1_msg *m,
+int px_check_header(struct px_ctx *ctx, const char *who, const struct tk_h1_msg *m,
 			int which, const struct px_arg *args)
 {
 	const struct tk_h1_hdr *h = NULL;
@@ -150,7 +151,7 @@ static int check_header(struct px_ctx *ctx, const char *who, const struct tk_h1_
 }
 
 /* Compares bytes: kept is what we have in memory, size the true size. */
-static int check_bytes(struct px_ctx *ctx, const char *what, const struct px_arg *want,
+int px_check_bytes(struct px_ctx *ctx, const char *what, const struct px_arg *want,
 		       const char *kept, size_t kept_len, uint64_t size)
 {
 	size_t i;
@@ -207,22 +208,22 @@ static int ex_status(struct px_ctx *ctx, const struct px_arg *a)
 
 static int ex_header(struct px_ctx *ctx, const struct px_arg *a)
 {
-	return need_result(ctx, PX_RES_HTTP) < 0 ? -1 : check_header(ctx, "response", &ctx->res.msg, 0, a);
+	return need_result(ctx, PX_RES_HTTP) < 0 ? -1 : px_check_header(ctx, "response", &ctx->res.msg, 0, a);
 }
 
 static int ex_no_header(struct px_ctx *ctx, const struct px_arg *a)
 {
-	return need_result(ctx, PX_RES_HTTP) < 0 ? -1 : check_header(ctx, "response", &ctx->res.msg, 1, a);
+	return need_result(ctx, PX_RES_HTTP) < 0 ? -1 : px_check_header(ctx, "response", &ctx->res.msg, 1, a);
 }
 
 static int ex_header_count(struct px_ctx *ctx, const struct px_arg *a)
 {
-	return need_result(ctx, PX_RES_HTTP) < 0 ? -1 : check_header(ctx, "response", &ctx->res.msg, 2, a);
+	return need_result(ctx, PX_RES_HTTP) < 0 ? -1 : px_check_header(ctx, "response", &ctx->res.msg, 2, a);
 }
 
 static int ex_header_match(struct px_ctx *ctx, const struct px_arg *a)
 {
-	return need_result(ctx, PX_RES_HTTP) < 0 ? -1 : check_header(ctx, "response", &ctx->res.msg, 3, a);
+	return need_result(ctx, PX_RES_HTTP) < 0 ? -1 : px_check_header(ctx, "response", &ctx->res.msg, 3, a);
 }
 
 /* Body checks work on recv-all results that are not HTTP too. */
@@ -239,7 +240,7 @@ static int ex_body(struct px_ctx *ctx, const struct px_arg *a)
 
 	if (need_body(ctx) < 0)
 		return -1;
-	return check_bytes(ctx, "body", &a[0], r->body.data, r->body.len, r->body_size);
+	return px_check_bytes(ctx, "body", &a[0], r->body.data, r->body.len, r->body_size);
 }
 
 static int ex_body_size(struct px_ctx *ctx, const struct px_arg *a)
@@ -292,7 +293,7 @@ static int ex_raw(struct px_ctx *ctx, const struct px_arg *a)
 
 	if (need_result(ctx, PX_RES_RAW) < 0)
 		return -1;
-	return check_bytes(ctx, "raw response", &a[0], r->raw.data, r->raw.len, r->raw_size);
+	return px_check_bytes(ctx, "raw response", &a[0], r->raw.data, r->raw.len, r->raw_size);
 }
 
 static int ex_raw_match(struct px_ctx *ctx, const struct px_arg *a)
@@ -365,7 +366,7 @@ static int ex_stdout(struct px_ctx *ctx, const struct px_arg *a)
 
 	if (need_result(ctx, PX_RES_EXEC) < 0)
 		return -1;
-	return check_bytes(ctx, "stdout", &a[0], r->out.data, r->out.len, r->out.len);
+	return px_check_bytes(ctx, "stdout", &a[0], r->out.data, r->out.len, r->out.len);
 }
 
 static int match_output(struct px_ctx *ctx, const struct px_arg *a, struct tk_buf *b,
@@ -390,6 +391,17 @@ static int ex_stdout_match(struct px_ctx *ctx, const struct px_arg *a)
 static int ex_stderr_match(struct px_ctx *ctx, const struct px_arg *a)
 {
 	return match_output(ctx, a, &ctx->res.err, "stderr");
+}
+
+/* "expect tls FIELD VALUE" and "expect tls C FIELD VALUE": tls.c's. */
+static int ex_tls(struct px_ctx *ctx, const struct px_arg *a)
+{
+	return px_tls_check(ctx, NULL, &a[0], &a[1]);
+}
+
+static int ex_tls_conn(struct px_ctx *ctx, const struct px_arg *a)
+{
+	return px_tls_check(ctx, a[0].s, &a[1], &a[2]);
 }
 
 /* The checks of "expect". nargs: arguments after the keyword (-1: 0 or 1
@@ -418,6 +430,8 @@ static const struct {
 	{ .name = "stdout", .nargs = 1, .check = ex_stdout },
 	{ .name = "stdout-match", .nargs = 1, .check = ex_stdout_match },
 	{ .name = "stderr-match", .nargs = 1, .check = ex_stderr_match },
+	{ .name = "tls", .nargs = 2, .check = ex_tls },
+	{ .name = "tls", .nargs = 3, .check = ex_tls_conn },
 };
 
 static int step_expect(struct px_ctx *ctx, const struct px_step *st)
@@ -436,343 +450,6 @@ static int step_expect(struct px_ctx *ctx, const struct px_step *st)
 	if (known)
 		return px_fail(ctx, "wrong number of arguments for 'expect %s'", kw);
 	return px_fail(ctx, "unknown check 'expect %s'", kw);
-}
-
-/* ---- fake server records --------------------------------------------- */
-
-struct rec_req {
-	uint64_t n, conn;
-	const char *head;
-	size_t head_len;
-	const char *body;
-	size_t stored;
-	uint64_t body_size;
-	int incomplete;
-};
-
-struct rec_conn {
-	uint64_t id;
-	char peer[80];
-};
-
-struct rec {
-	struct tk_buf text;
-	struct rec_req *reqs;
-	int nreqs;
-	struct rec_conn *conns;
-	int nconns;
-};
-
-static void rec_free(struct rec *rc)
-{
-	tk_buf_free(&rc->text);
-	free(rc->reqs);
-	free(rc->conns);
-	memset(rc, 0, sizeof(*rc));
-}
-
-/* Loads a record file (see fakesrv's record.c for the format). A record
- * still being written at the end is ignored. Returns 0 or -1.
- */
-static int rec_load(const char *path, struct rec *rc)
-{
-	char block[65536];
-	ssize_t r;
-	size_t pos = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	memset(rc, 0, sizeof(*rc));
-	if (fd < 0)
-		return -1;
-	while ((r = read(fd, block, sizeof(block))) > 0)
-		tk_buf_add(&rc->text, block, (size_t)r);
-	close(fd);
-	while (pos < rc->text.len) {
-		const char *line = rc->text.data + pos;
-		const char *nl = memchr(line, '\n', rc->text.len - pos);
-		unsigned long long a, b, h, bs, s;
-		char word[16], peer[80];
-		int used = 0;
-
-		if (!nl)
-			break;
-		if (sscanf(line, "@@ conn %llu %15s %79s", &a, word, peer) >= 2 &&
-		    !strncmp(line, "@@ conn ", 8)) {
-			if (!strcmp(word, "open")) {
-				struct rec_conn *nc = realloc(rc->conns, sizeof(*nc) * (size_t)(rc->nconns + 1));
-
-				if (!nc)
-					return -1;
-				rc->conns = nc;
-				nc[rc->nconns].id = a;
-				snprintf(nc[rc->nconns].peer, sizeof(nc[0].peer), "%s", peer);
-				rc->nconns++;
-			}
-			pos = (size_t)(nl - rc->text.data) + 1;
-			continue;
-		}
-		if (sscanf(line, "@@ req %llu conn %llu head %llu body %llu stored %llu%n",
-			   &a, &b, &h, &bs, &s, &used) == 5) {
-			struct rec_req *nr;
-			size_t start = (size_t)(nl - rc->text.data) + 1;
-
-			if (start + h + s + 1 > rc->text.len)
-				break;
-			nr = realloc(rc->reqs, sizeof(*nr) * (size_t)(rc->nreqs + 1));
-			if (!nr)
-				return -1;
-			rc->reqs = nr;
-			nr += rc->nreqs++;
-			nr->n = a;
-			nr->conn = b;
-			nr->head = rc->text.data + start;
-			nr->head_len = (size_t)h;
-			nr->body = nr->head + h;
-			nr->stored = (size_t)s;
-			nr->body_size = bs;
-			nr->incomplete = !strncmp(line + used, " incomplete", 11);
-			pos = start + h + s + 1;
-			continue;
-		}
-		return -1;   /* not a record: the file is not from fakesrv */
-	}
-	return 0;
-}
-
-static struct px_proc *find_server(struct px_ctx *ctx, const char *name)
-{
-	int i;
-
-	for (i = 0; i < ctx->nservers; i++)
-		if (!strcmp(ctx->servers[i].name, name))
-			return &ctx->servers[i];
-	px_fail(ctx, "no server '%s' was started", name);
-	return NULL;
-}
-
-/* Lists the request lines a server received, for excerpts. */
-static void detail_reqs(struct px_ctx *ctx, const char *name, const struct rec *rc)
-{
-	int i;
-
-	px_detail(ctx, "requests received by %s:", name);
-	for (i = 0; i < rc->nreqs; i++) {
-		const struct rec_req *q = &rc->reqs[i];
-		const char *eol = memchr(q->head, '\n', q->head_len);
-		size_t ll = eol ? (size_t)(eol - q->head) : q->head_len;
-		struct tk_buf b = { 0 };
-
-		if (ll && q->head[ll - 1] == '\r')
-			ll--;
-		tk_escape(&b, q->head, ll, 200);
-		px_detail(ctx, "  #%llu (conn %llu): %s, body %llu bytes%s", (unsigned long long)q->n,
-			  (unsigned long long)q->conn, tk_buf_str(&b),
-			  (unsigned long long)q->body_size, q->incomplete ? ", incomplete" : "");
-		tk_buf_free(&b);
-	}
-	if (!rc->nreqs)
-		px_detail(ctx, "  (none)");
-}
-
-static const struct rec_req *rec_find(const struct rec *rc, uint64_t n)
-{
-	const struct rec_req *best = NULL;
-	int i;
-
-	for (i = 0; i < rc->nreqs; i++) {
-		if (n && rc->reqs[i].n == n)
-			return &rc->reqs[i];
-		if (!n && (!best || rc->reqs[i].n > best->n))
-			best = &rc->reqs[i];
-	}
-	return best;
-}
-
-static const char *rec_peer(const struct rec *rc, uint64_t conn)
-{
-	int i;
-
-	for (i = 0; i < rc->nconns; i++)
-		if (rc->conns[i].id == conn)
-			return rc->conns[i].peer;
-	return "?";
-}
-
-/* Checks on one recorded request. */
-static int srv_req_check(struct px_ctx *ctx, const char *sname, struct rec *rc,
-			 const struct rec_req *q, const char *kw, const struct px_arg *a,
-			 int nargs)
-{
-	struct tk_h1_msg m;
-	char who[128];
-
-	snprintf(who, sizeof(who), "server %s request #%llu", sname, (unsigned long long)q->n);
-	if (!strcmp(kw, "line") && nargs == 1) {
-		const char *eol = memchr(q->head, '\n', q->head_len);
-		size_t ll = eol ? (size_t)(eol - q->head) : q->head_len;
-
-		if (ll && q->head[ll - 1] == '\r')
-			ll--;
-		if (ll == a[0].len && !memcmp(q->head, a[0].s, ll))
-			return 0;
-		px_fail(ctx, "%s: request line differs", who);
-		px_detail_bytes(ctx, "expected", a[0].s, a[0].len);
-		px_detail_bytes(ctx, "got", q->head, ll);
-		return -1;
-	}
-	if (!strcmp(kw, "head") && nargs == 1)
-		return check_bytes(ctx, who, &a[0], q->head, q->head_len, q->head_len);
-	if (!strcmp(kw, "body") && nargs == 1)
-		return check_bytes(ctx, who, &a[0], q->body, q->stored, q->body_size);
-	if (!strcmp(kw, "body-size") && nargs == 1) {
-		uint64_t want;
-
-		if (px_get_uint(ctx, &a[0], &want) < 0)
-			return -1;
-		if (q->body_size == want)
-			return 0;
-		return px_fail(ctx, "%s: body is %llu bytes, expected %llu", who,
-			       (unsigned long long)q->body_size, (unsigned long long)want);
-	}
-	if ((!strcmp(kw, "complete") || !strcmp(kw, "incomplete")) && nargs == 0) {
-		if (q->incomplete == (kw[0] == 'i'))
-			return 0;
-		return px_fail(ctx, "%s: is %s (body %llu bytes received)", who,
-			       q->incomplete ? "incomplete" : "complete", (unsigned long long)q->body_size);
-	}
-	if ((!strcmp(kw, "peer-port-differs") || !strcmp(kw, "same-conn")) && nargs == 1) {
-		const struct rec_req *o;
-		uint64_t j;
-		int same;
-
-		if (a[0].s[0] != '#' || tk_parse_size(a[0].s + 1, &j) < 0 || !j)
-			return px_fail(ctx, "expected #J, got '%s'", a[0].s);
-		o = rec_find(rc, j);
-		if (!o) {
-			px_fail(ctx, "server %s has no request #%llu", sname, (unsigned long long)j);
-			detail_reqs(ctx, sname, rc);
-			return -1;
-		}
-		same = !strcmp(rec_peer(rc, q->conn), rec_peer(rc, o->conn));
-		if (kw[0] == 'p' ? !same : (q->conn == o->conn))
-			return 0;
-		return px_fail(ctx, "%s came from %s (conn %llu), request #%llu from %s (conn %llu)",
-			       who, rec_peer(rc, q->conn), (unsigned long long)q->conn,
-			       (unsigned long long)j, rec_peer(rc, o->conn), (unsigned long long)o->conn);
-	}
-	if (tk_h1_parse_req(q->head, q->head_len, &m) < 0) {
-		px_fail(ctx, "%s: cannot parse its head", who);
-		px_detail_bytes(ctx, "head", q->head, q->head_len);
-		return -1;
-	}
-	if (!strcmp(kw, "header") && nargs == 1)
-		return check_header(ctx, who, &m, 0, a);
-	if (!strcmp(kw, "no-header") && nargs == 1)
-		return check_header(ctx, who, &m, 1, a);
-	if (!strcmp(kw, "header-count") && nargs == 2)
-		return check_header(ctx, who, &m, 2, a);
-	if (!strcmp(kw, "header-match") && nargs == 2)
-		return check_header(ctx, who, &m, 3, a);
-	return px_fail(ctx, "unknown or malformed check 'expect-server %s %s'", sname, kw);
-}
-
-static int step_expect_server(struct px_ctx *ctx, const struct px_step *st)
-{
-	const char *sname = st->argv[1].s;
-	struct px_proc *srv = find_server(ctx, sname);
-	struct rec rc;
-	int at = 2, rv;
-	uint64_t k = 0, want;
-	const struct rec_req *q;
-
-	if (!srv)
-		return -1;
-	if (rec_load(srv->rec_path, &rc) < 0) {
-		rec_free(&rc);
-		return px_fail(ctx, "cannot read %s's record file %s", sname, srv->rec_path);
-	}
-	if (st->argv[at].s[0] == '#') {
-		if (tk_parse_size(st->argv[at].s + 1, &k) < 0 || !k) {
-			rec_free(&rc);
-			return px_fail(ctx, "expected #K (1-based request number), got '%s'", st->argv[at].s);
-		}
-		at++;
-	}
-	if (at >= st->argc) {
-		rec_free(&rc);
-		return px_fail(ctx, "expect-server needs a check");
-	}
-	if (!k && st->argc == at + 2 &&
-	    (!strcmp(st->argv[at].s, "requests") || !strcmp(st->argv[at].s, "connections"))) {
-		int reqs = st->argv[at].s[0] == 'r';
-		uint64_t got = (uint64_t)(reqs ? rc.nreqs : rc.nconns);
-
-		if (px_get_uint(ctx, &st->argv[at + 1], &want) < 0) {
-			rec_free(&rc);
-			return -1;
-		}
-		if (got != want) {
-			px_fail(ctx, "server %s received %llu %s, expected %llu", sname,
-				(unsigned long long)got, st->argv[at].s, (unsigned long long)want);
-			detail_reqs(ctx, sname, &rc);
-			rec_free(&rc);
-			return -1;
-		}
-		rec_free(&rc);
-		return 0;
-	}
-	q = rec_find(&rc, k);
-	if (!q) {
-		if (k)
-			px_fail(ctx, "server %s has no request #%llu", sname, (unsigned long long)k);
-		else
-			px_fail(ctx, "server %s received no request", sname);
-		detail_reqs(ctx, sname, &rc);
-		rec_free(&rc);
-		return -1;
-	}
-	rv = srv_req_check(ctx, sname, &rc, q, st->argv[at].s, &st->argv[at + 1], st->argc - at - 1);
-	rec_free(&rc);
-	return rv;
-}
-
-static int step_wait_server(struct px_ctx *ctx, const struct px_step *st)
-{
-	const char *sname = st->argv[1].s;
-	struct px_proc *srv = find_server(ctx, sname);
-	uint64_t want;
-	int64_t within, t0 = tk_now_us(), until;
-	struct rec rc;
-	int got;
-
-	if (!srv)
-		return -1;
-	if (strcmp(st->argv[2].s, "requests") && strcmp(st->argv[2].s, "connections"))
-		return px_fail(ctx, "usage: wait-server NAME requests|connections N [within DUR]");
-	if (px_get_uint(ctx, &st->argv[3], &want) < 0 ||
-	    px_opt_within(ctx, st, 4, 5000000, &within) < 0)
-		return -1;
-	until = px_limit(ctx, t0 + within);
-	for (;;) {
-		rec_load(srv->rec_path, &rc);
-		got = st->argv[2].s[0] == 'r' ? rc.nreqs : rc.nconns;
-		if ((uint64_t)got >= want) {
-			rec_free(&rc);
-			px_trace(ctx, "server %s: %d %s after %s", sname, got, st->argv[2].s,
-				 px_when(ctx, t0, tk_now_us()));
-			return 0;
-		}
-		if (tk_now_us() >= until) {
-			px_fail(ctx, "server %s received %d %s within %s, waited for %llu", sname, got,
-				st->argv[2].s, px_when(ctx, 0, within), (unsigned long long)want);
-			detail_reqs(ctx, sname, &rc);
-			rec_free(&rc);
-			return -1;
-		}
-		rec_free(&rc);
-		usleep(5000);
-		px_poll_syslogs(ctx);
-	}
 }
 
 /* ---- proxyd's output ------------------------------------------------- */
@@ -1028,9 +705,7 @@ static int step_expect_proxyd(struct px_ctx *ctx, const struct px_step *st)
 }
 
 const struct px_cmd px_cmds_expect[] = {
-	{ .name = "expect", .min_args = 1, .max_args = 3, .run = step_expect },
-	{ .name = "expect-server", .min_args = 2, .max_args = 5, .run = step_expect_server },
-	{ .name = "wait-server", .min_args = 3, .max_args = 5, .run = step_wait_server },
+	{ .name = "expect", .min_args = 1, .max_args = 4, .run = step_expect },
 	{ .name = "expect-log", .min_args = 1, .max_args = 3, .run = step_expect_log },
 	{ .name = "expect-no-log", .min_args = 1, .max_args = 3, .run = step_expect_no_log },
 	{ .name = "syslog", .min_args = 1, .max_args = 1, .run = step_syslog },

@@ -5,7 +5,9 @@
  * range), collecting what they report over a pipe, printing one line per
  * scenario and the summary, and the backstop: a scenario process that
  * outlives its time limit plus a grace period is killed together with
- * everything it started. Running one scenario is run.c's job.
+ * everything it started. Running one scenario is run.c's job. Before the
+ * first scenario that uses {{certs}}, it runs certs/gen.sh once to make
+ * sure the test PKI is there.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -44,7 +46,7 @@ struct job {
 
 static struct {
 	int jobs, verbose, keep;
-	const char *proxyd, *fakesrv;
+	const char *proxyd, *fakesrv, *certs;
 	char **files;
 	char **labels;               /* display names */
 	int nfiles;
@@ -300,6 +302,7 @@ static int job_start(struct job *j, int s, int idx)
 	env.fakesrv = g.fakesrv;
 	env.root = g.root;
 	env.tmp = j->tmp;
+	env.certs = g.certs;
 	env.verbose = g.verbose;
 	env.port_lo = PORT_RANGE_LO + s * span;
 	env.port_hi = env.port_lo + span;
@@ -330,15 +333,72 @@ static int job_start(struct job *j, int s, int idx)
 	return 0;
 }
 
+/* Returns 1 when the file at path mentions {{certs}}. */
+static int uses_certs(const char *path)
+{
+	struct tk_buf text = { 0 };
+	char block[65536];
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), found;
+
+	if (fd < 0)
+		return 0;
+	while ((r = read(fd, block, sizeof(block))) > 0)
+		tk_buf_add(&text, block, (size_t)r);
+	close(fd);
+	found = text.len && memmem(text.data, text.len, "{{certs}}", 9) != NULL;
+	tk_buf_free(&text);
+	return found;
+}
+
+/* When a scenario uses {{certs}} and the project root has certs/gen.sh,
+ * runs it once on the certs directory (it does nothing, quickly, when the
+ * PKI is already complete). Its messages go to stderr. Returns 0, or -1
+ * after printing a FAIL line.
+ */
+static int certs_prepare(void)
+{
+	char gen[PATH_MAX + 32], how[128];
+	int i, status = 0;
+	pid_t pid;
+
+	for (i = 0; i < g.nfiles && !uses_certs(g.files[i]); i++)
+		;
+	snprintf(gen, sizeof(gen), "%s/certs/gen.sh", g.root);
+	if (i == g.nfiles || access(gen, R_OK) < 0)
+		return 0;
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		printf("FAIL certs: cannot run %s: %s\n", gen, strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(2, 1);
+		execl("/bin/sh", "sh", gen, g.certs, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	px_status_str(status, how, sizeof(how));
+	printf("FAIL certs: %s %s failed (%s): the scenarios using {{certs}} will fail\n",
+	       gen, g.certs, how);
+	return -1;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: pxtest [-j N] [-v] [-k] [--proxyd PATH] [--fakesrv PATH] PATH...\n"
+		"usage: pxtest [-j N] [-v] [-k] [--proxyd PATH] [--fakesrv PATH] [--certs DIR] PATH...\n"
 		"  PATH      .pxt files, or directories searched for *.pxt\n"
 		"  -j N      run N scenarios at a time (default 4)\n"
 		"  -v        trace every step\n"
 		"  -k        keep each scenario's temp dir and print its path\n"
 		"  --proxyd PATH, --fakesrv PATH   the binaries to test with\n"
+		"  --certs DIR   the test PKI for {{certs}} (default $PXTEST_CERTS, else\n"
+		"                certs/out), made there by certs/gen.sh when needed\n"
 		"See docs/testkit.md for the scenario language.\n");
 	exit(2);
 }
@@ -353,6 +413,8 @@ int main(int argc, char **argv)
 		return 2;
 	g.proxyd = getenv("PROXYD") ? getenv("PROXYD") : "proxyd/proxyd";
 	g.fakesrv = getenv("FAKESRV") ? getenv("FAKESRV") : "testkit/fakesrv/fakesrv";
+	g.certs = getenv("PXTEST_CERTS") && *getenv("PXTEST_CERTS") ? getenv("PXTEST_CERTS") :
+		"certs/out";
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -368,6 +430,8 @@ int main(int argc, char **argv)
 			g.proxyd = argv[++i];
 		} else if (!strcmp(a, "--fakesrv") && i + 1 < argc) {
 			g.fakesrv = argv[++i];
+		} else if (!strcmp(a, "--certs") && i + 1 < argc) {
+			g.certs = argv[++i];
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help") || a[0] == '-') {
 			usage();
 		} else {
@@ -412,6 +476,9 @@ int main(int argc, char **argv)
 		usage();
 	g.proxyd = abs_tool(g.proxyd);
 	g.fakesrv = abs_tool(g.fakesrv);
+	g.certs = abs_tool(g.certs);
+	if (certs_prepare() < 0)
+		g.failed++;
 	for (i = 0; i < g.jobs; i++)
 		g.port_cursor[i] = (int)((unsigned)getpid() * 7919u % 4000u);
 	sigaction(SIGINT, &sa, NULL);

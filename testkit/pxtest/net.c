@@ -7,6 +7,8 @@
  * bounded by the step's window and the scenario's deadline, so a peer that
  * hangs cannot hang pxtest. While sending, incoming bytes are read into
  * the connection's buffer so a peer that answers early never deadlocks us.
+ * A connection opened with "connect C TARGET tls ..." reads and writes
+ * through tls.c once its handshake is done; every step works the same.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,7 +29,8 @@
 #define SEND_LIMIT_US  (10 * 1000000LL)   /* a send that stalls this long fails */
 #define RECV_DEFAULT_US (5 * 1000000LL)
 
-static struct px_conn *find_conn(struct px_ctx *ctx, const char *name)
+/* Returns the open connection called name, or NULL. */
+struct px_conn *px_conn_find(struct px_ctx *ctx, const char *name)
 {
 	int i;
 
@@ -40,7 +43,7 @@ static struct px_conn *find_conn(struct px_ctx *ctx, const char *name)
 /* Finds connection name for a step, failing the step when unknown. */
 static struct px_conn *get_conn(struct px_ctx *ctx, const char *name)
 {
-	struct px_conn *c = find_conn(ctx, name);
+	struct px_conn *c = px_conn_find(ctx, name);
 
 	if (!c)
 		px_fail(ctx, "no open connection '%s' (open it with connect)", name);
@@ -49,6 +52,7 @@ static struct px_conn *get_conn(struct px_ctx *ctx, const char *name)
 
 static void conn_drop(struct px_conn *c)
 {
+	px_tls_free(c);
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -76,7 +80,10 @@ static int conn_read_now(struct px_conn *c)
 
 		if (tk_buf_reserve(&c->in, 65536) < 0)
 			break;
-		r = recv(c->fd, c->in.data + c->in.len, 65536, 0);
+		if (c->tls)
+			r = px_tls_read(c, c->in.data + c->in.len, 65536);
+		else
+			r = recv(c->fd, c->in.data + c->in.len, 65536, 0);
 		if (r > 0) {
 			c->in.len += (size_t)r;
 			total += (size_t)r;
@@ -123,7 +130,10 @@ static int conn_fill(struct px_ctx *ctx, struct px_conn *c, int64_t until)
 /* Describes how the connection ended, for messages. */
 static const char *conn_end(struct px_ctx *ctx, struct px_conn *c, char *buf, size_t size)
 {
-	if (c->err)
+	if (c->err == EPROTO && c->tls && c->tls->err[0])
+		snprintf(buf, size, "the connection failed at TLS level at %s: %.300s",
+			 px_when(ctx, c->clock, c->err_at), c->tls->err);
+	else if (c->err)
 		snprintf(buf, size, "the connection got %s at %s", c->err == ECONNRESET ?
 			 "a reset (ECONNRESET)" : strerror(c->err), px_when(ctx, c->clock, c->err_at));
 	else if (c->eof)
@@ -147,11 +157,13 @@ static int step_connect(struct px_ctx *ctx, const struct px_step *st)
 	const char *name = st->argv[1].s, *target = st->argv[2].s;
 	struct sockaddr_storage ss = { 0 };
 	socklen_t sl;
-	struct px_conn *c;
-	int fd, one = 1, soerr = 0;
+	struct px_conn *c, nc;
+	int fd, one = 1, soerr = 0, rc;
 	socklen_t el = sizeof(soerr);
 	int64_t until;
 
+	if (st->argc > 3 && strcmp(st->argv[3].s, "tls"))
+		return px_fail(ctx, "usage: connect C PORTNAME|PORT|unix:PATH [tls [OPTIONS...]]");
 	if (strncmp(target, "unix:", 5) == 0) {
 		struct sockaddr_un *sun = (struct sockaddr_un *)&ss;
 
@@ -172,7 +184,7 @@ static int step_connect(struct px_ctx *ctx, const struct px_step *st)
 		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		sl = sizeof(*sin);
 	}
-	if ((c = find_conn(ctx, name)))
+	if ((c = px_conn_find(ctx, name)))
 		conn_drop(c);
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -202,17 +214,27 @@ static int step_connect(struct px_ctx *ctx, const struct px_step *st)
 		close(fd);
 		return px_fail(ctx, "connect %s to %s: %s", name, target, strerror(soerr));
 	}
+	memset(&nc, 0, sizeof(nc));
+	nc.name = strdup(name);
+	nc.fd = fd;
+	nc.clock = tk_now_us();
+	if (st->argc > 3) {
+		rc = px_tls_connect(ctx, &nc, st, 3);
+		if (rc != 0) {
+			/* failed, or failed as expected (expect-fail): not kept */
+			conn_drop(&nc);
+			free(nc.name);
+			return rc < 0 ? -1 : 0;
+		}
+	}
 	c = realloc(ctx->conns, sizeof(*c) * (size_t)(ctx->nconns + 1));
 	if (!c) {
-		close(fd);
+		conn_drop(&nc);
+		free(nc.name);
 		return px_fail(ctx, "out of memory");
 	}
 	ctx->conns = c;
-	c = &ctx->conns[ctx->nconns++];
-	memset(c, 0, sizeof(*c));
-	c->name = strdup(name);
-	c->fd = fd;
-	c->clock = tk_now_us();
+	ctx->conns[ctx->nconns++] = nc;
 	px_trace(ctx, "connected %s to %s", name, target);
 	return 0;
 }
@@ -223,6 +245,7 @@ static int step_close(struct px_ctx *ctx, const struct px_step *st)
 
 	if (!c)
 		return -1;
+	px_tls_shutdown(c);
 	conn_drop(c);
 	return 0;
 }
@@ -233,6 +256,7 @@ static int step_shutdown(struct px_ctx *ctx, const struct px_step *st)
 
 	if (!c)
 		return -1;
+	px_tls_shutdown(c);
 	if (shutdown(c->fd, SHUT_WR) < 0)
 		return px_fail(ctx, "shutdown %s: %s", c->name, strerror(errno));
 	return 0;
@@ -261,7 +285,8 @@ static int send_bytes(struct px_ctx *ctx, struct px_conn *c, const char *p, size
 	int64_t until = px_limit(ctx, tk_now_us() + SEND_LIMIT_US);
 
 	while (off < n) {
-		ssize_t w = send(c->fd, p + off, n - off, MSG_NOSIGNAL);
+		ssize_t w = c->tls ? px_tls_write(c, p + off, n - off) :
+			send(c->fd, p + off, n - off, MSG_NOSIGNAL);
 		struct pollfd pf = { .fd = c->fd, .events = POLLOUT | POLLIN };
 		int64_t left;
 
@@ -274,8 +299,9 @@ static int send_bytes(struct px_ctx *ctx, struct px_conn *c, const char *p, size
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && errno != EAGAIN) {
-			snprintf(c->note, sizeof(c->note), "send failed after %llu bytes: %s",
-				 (unsigned long long)*sent_total, strerror(errno));
+			snprintf(c->note, sizeof(c->note), "send failed after %llu bytes: %.100s",
+				 (unsigned long long)*sent_total, errno == EPROTO && c->tls ?
+				 c->tls->err : strerror(errno));
 			px_trace(ctx, "%s: %s", c->name, c->note);
 			return 0;
 		}
@@ -397,7 +423,7 @@ static int step_recv(struct px_ctx *ctx, const struct px_step *st)
 	struct px_conn *c = get_conn(ctx, st->argv[1].s);
 	const struct px_arg *want = &st->argv[2];
 	int64_t within, t0 = tk_now_us(), until;
-	char why[160];
+	char why[400];
 
 	if (!c || px_opt_within(ctx, st, 3, RECV_DEFAULT_US, &within) < 0)
 		return -1;
@@ -515,7 +541,7 @@ static int step_recv_response(struct px_ctx *ctx, const struct px_step *st)
 	struct rreader rr = { 0 };
 	int at = 2;
 	int64_t within, t0 = tk_now_us(), until;
-	char why[160];
+	char why[400];
 
 	if (!c)
 		return -1;
@@ -572,7 +598,7 @@ static int step_recv_all(struct px_ctx *ctx, const struct px_step *st)
 	struct px_result *r = &ctx->res;
 	struct rreader rr = { 0 };
 	int64_t within, t0 = tk_now_us(), until;
-	char why[160];
+	char why[400];
 	int parsing = 1;
 
 	if (!c || px_opt_within(ctx, st, 2, RECV_DEFAULT_US, &within) < 0)
@@ -639,7 +665,7 @@ static int expect_end(struct px_ctx *ctx, const struct px_step *st, int want_res
 	const char *what = want_reset ? "expect-reset" : "expect-close";
 	struct px_conn *c = get_conn(ctx, st->argv[1].s);
 	int64_t lo = 0, hi = -1, until, at;
-	char why[160];
+	char why[400];
 
 	if (!c)
 		return -1;
@@ -691,7 +717,7 @@ static int step_expect_silence(struct px_ctx *ctx, const struct px_step *st)
 {
 	struct px_conn *c = get_conn(ctx, st->argv[1].s);
 	int64_t dur, t0 = tk_now_us(), until;
-	char why[160];
+	char why[400];
 
 	if (!c || px_get_dur(ctx, &st->argv[2], &dur) < 0)
 		return -1;
@@ -712,7 +738,7 @@ static int step_expect_silence(struct px_ctx *ctx, const struct px_step *st)
 }
 
 const struct px_cmd px_cmds_net[] = {
-	{ .name = "connect", .min_args = 2, .max_args = 2, .run = step_connect },
+	{ .name = "connect", .min_args = 2, .max_args = -1, .run = step_connect },
 	{ .name = "send", .min_args = 1, .max_args = 4, .heredoc = 1, .run = step_send },
 	{ .name = "send-slow", .min_args = 3, .max_args = 3, .run = step_send_slow },
 	{ .name = "shutdown", .min_args = 1, .max_args = 1, .run = step_shutdown },

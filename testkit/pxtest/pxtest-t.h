@@ -62,6 +62,7 @@ struct px_env {
 	const char *fakesrv;         /* absolute path of fakesrv */
 	const char *root;            /* project root (cwd) */
 	const char *tmp;             /* this scenario's private directory */
+	const char *certs;           /* the test PKI directory ({{certs}}) */
 	int verbose;
 	int port_lo, port_hi;        /* this job slot's port range */
 	int port_cursor;             /* where to start looking in it */
@@ -92,6 +93,48 @@ struct px_proc {
 	char *rec_path;              /* fake servers: record file */
 };
 
+struct ssl_st;
+struct ssl_session_st;
+struct px_ctx;
+
+/* What a client TLS handshake gave, or why it failed: what "expect tls"
+ * checks. Strings are empty when there is nothing (no ALPN, no peer).
+ */
+struct px_tls_facts {
+	int lineno;                  /* the connect step, 0: no handshake yet */
+	char conn[64];               /* its connection name */
+	int failed;                  /* the handshake failed: why says why */
+	char why[512];
+	char protocol[16];           /* "TLSv1.3" */
+	char cipher[64];             /* OpenSSL's name */
+	int resumed;
+	char alpn[64];
+	char peer_cn[256];           /* the server certificate's CN */
+	char peer_dn[1024];          /* its subject, one-line form */
+	char issuer_cn[256];         /* its issuer's CN */
+	int chain_len;               /* certificates the server sent */
+};
+
+/* A raw connection's TLS state. Heap-allocated and never moved, since
+ * OpenSSL's callbacks hold a pointer to it while conns[] may move.
+ */
+struct px_tls {
+	struct ssl_st *ssl;
+	struct px_ctx *ctx;
+	char *session;               /* "session NAME": where tickets are kept */
+	int got_session;             /* a resumable session arrived */
+	int kept_session;            /* and was kept under the session name */
+	char alert[96];              /* the last alert, "alert received: ..." */
+	char err[512];               /* why the connection failed at TLS level */
+	struct px_tls_facts facts;
+};
+
+/* A TLS session kept under a name for resumption ("session NAME"). */
+struct px_tls_session {
+	char *name;
+	struct ssl_session_st *sess;
+};
+
 /* A raw client connection. */
 struct px_conn {
 	char *name;
@@ -102,6 +145,7 @@ struct px_conn {
 	int64_t clock;               /* connect or mark time, monotonic us */
 	int64_t eof_at, err_at;      /* when eof/err were seen */
 	char note[160];              /* what went wrong while sending, if anything */
+	struct px_tls *tls;          /* NULL: plain TCP */
 };
 
 /* A UDP syslog receiver. */
@@ -164,6 +208,9 @@ struct px_ctx {
 	int skipped;
 	struct tk_buf skip_reason;
 	int deadline_hit;            /* a wait ended at the scenario limit */
+	struct px_tls_facts tls_last; /* the last TLS handshake, for "expect tls" */
+	struct px_tls_session *tls_sessions;
+	int ntls_sessions;
 };
 
 #endif

@@ -3,6 +3,7 @@
 #define TK_PXTEST_H
 
 #include <stdarg.h>
+#include <sys/types.h>
 #include "pxtest-t.h"
 
 /* Runs one step; returns 0, or -1 after px_fail() (or px_skip()). */
@@ -23,6 +24,7 @@ extern const struct px_cmd px_cmds_run[];
 extern const struct px_cmd px_cmds_net[];
 extern const struct px_cmd px_cmds_http[];
 extern const struct px_cmd px_cmds_expect[];
+extern const struct px_cmd px_cmds_server[];
 
 /* script.c */
 struct px_script *px_script_load(const char *path, const struct px_env *env,
@@ -53,11 +55,26 @@ int px_proc_reap(struct px_proc *p, int block);
 void px_status_str(int status, char *dst, size_t size);
 
 /* net.c */
+struct px_conn *px_conn_find(struct px_ctx *ctx, const char *name);
 void px_conns_close(struct px_ctx *ctx);
 int px_result_set_head(struct px_result *r, const char *p, size_t n);
 
 /* expect.c */
 int px_regex(struct px_ctx *ctx, const struct px_arg *a, const char *subject,
 	     size_t len, int *matched);
+int px_check_header(struct px_ctx *ctx, const char *who, const struct tk_h1_msg *m,
+		    int which, const struct px_arg *args);
+int px_check_bytes(struct px_ctx *ctx, const char *what, const struct px_arg *want,
+		   const char *kept, size_t kept_len, uint64_t size);
+
+/* tls.c */
+int px_tls_connect(struct px_ctx *ctx, struct px_conn *c, const struct px_step *st, int at);
+ssize_t px_tls_read(struct px_conn *c, void *p, size_t n);
+ssize_t px_tls_write(struct px_conn *c, const void *p, size_t n);
+void px_tls_shutdown(struct px_conn *c);
+void px_tls_free(struct px_conn *c);
+void px_tls_sessions_free(struct px_ctx *ctx);
+int px_tls_check(struct px_ctx *ctx, const char *conn, const struct px_arg *field,
+		 const struct px_arg *want);
 
 #endif

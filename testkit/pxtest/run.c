@@ -893,6 +893,7 @@ static void cleanup(struct px_ctx *ctx)
 	int i;
 
 	px_conns_close(ctx);
+	px_tls_sessions_free(ctx);
 	if (ctx->proxyd_started) {
 		struct px_step fake = { .lineno = proxyd_line };
 		const struct px_step *was = ctx->step;
@@ -953,6 +954,7 @@ int px_run_scenario(const char *path, const struct px_env *env)
 	setenv("PROXYD", env->proxyd, 1);
 	setenv("FAKESRV", env->fakesrv, 1);
 	setenv("PXTEST_TMP", env->tmp, 1);
+	setenv("PXTEST_CERTS", env->certs, 1);
 	unsetenv("http_proxy");
 	unsetenv("HTTP_PROXY");
 	unsetenv("all_proxy");

@@ -2,11 +2,12 @@
  *
  * Owns: the scenario language's lexical rules (comments, indented option
  * lines, heredocs, shell-like quoting with C escapes, /regex/ arguments),
- * placeholder expansion ({{tmp}}, {{dir}}, {{root}} and port names) and
- * the allocation of the ports those names stand for. The whole file is
- * parsed before any step runs, so a typo fails the scenario at its line
- * without starting anything. What the commands do is in run.c, net.c,
- * http.c and expect.c; this file only finds them in their tables.
+ * placeholder expansion ({{tmp}}, {{dir}}, {{root}}, {{certs}} and port
+ * names) and the allocation of the ports those names stand for. The whole
+ * file is parsed before any step runs, so a typo fails the scenario at its
+ * line without starting anything. What the commands do is in run.c, net.c,
+ * http.c, tls.c, expect.c and srvrec.c; this file only finds them in their
+ * tables.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -22,7 +23,7 @@
 #include "tkstr.h"
 
 static const struct px_cmd *const cmd_tables[] = {
-	px_cmds_run, px_cmds_net, px_cmds_http, px_cmds_expect,
+	px_cmds_run, px_cmds_net, px_cmds_http, px_cmds_expect, px_cmds_server,
 };
 
 static const struct px_cmd *find_cmd(const char *name)
@@ -155,6 +156,8 @@ static int expand(struct px_script *sc, const char *s, size_t n,
 			tk_buf_adds(out, sc->dir);
 		} else if (strcmp(name, "root") == 0) {
 			tk_buf_adds(out, sc->env->root);
+		} else if (strcmp(name, "certs") == 0) {
+			tk_buf_adds(out, sc->env->certs);
 		} else {
 			port = px_port_get(sc, name);
 			if (port < 0) {
@@ -304,7 +307,8 @@ static int collect_bind_ports(struct px_script *sc, struct px_step *st,
 					continue;
 				memcpy(name, o + 2, nl);
 				name[nl] = '\0';
-				if (!strcmp(name, "tmp") || !strcmp(name, "dir") || !strcmp(name, "root"))
+				if (!strcmp(name, "tmp") || !strcmp(name, "dir") || !strcmp(name, "root") ||
+				    !strcmp(name, "certs"))
 					continue;
 				port = px_port_get(sc, name);
 				if (port < 0)
