@@ -311,8 +311,16 @@ void fs_tls_close_notify(struct fs_conn *c)
 	ERR_clear_error();
 }
 
+/* Frees c's TLS state. However the connection ended (a reset, a client
+ * that vanished), its session stays resumable: OpenSSL would drop it from
+ * the cache otherwise.
+ */
 void fs_tls_free(struct fs_conn *c)
 {
+	if (!c->ssl)
+		return;
+	if (c->tls_ready)
+		SSL_set_shutdown(c->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
 	SSL_free(c->ssl);
 	c->ssl = NULL;
 }

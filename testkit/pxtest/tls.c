@@ -222,10 +222,16 @@ void px_tls_shutdown(struct px_conn *c)
 	ERR_clear_error();
 }
 
+/* Frees c's TLS state. A connection dropped without close_notify would
+ * make OpenSSL mark its session not resumable; sessions kept by name stay
+ * usable whatever way their connection ended.
+ */
 void px_tls_free(struct px_conn *c)
 {
 	if (!c->tls)
 		return;
+	if (c->tls->ssl)
+		SSL_set_shutdown(c->tls->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
 	SSL_free(c->tls->ssl);
 	free(c->tls->session);
 	free(c->tls);
