@@ -6,7 +6,9 @@
  * form Content-Type), streaming request bodies from a string, a file or
  * the generated pattern, and keeping the response as the current result:
  * the head as received, the first PX_KEEP_MAX body bytes, its size and
- * running hash. What is then checked is expect.c's business.
+ * running hash. For https URLs, the server is verified only when a "ca"
+ * option names the CAs to trust, and "resolve NAME" sends a name (SNI,
+ * Host) to 127.0.0.1. What is then checked is expect.c's business.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -37,6 +39,9 @@ struct req {
 	int http10, expect100, chunked_hdr, has_ctype;
 	int64_t timeout_us;
 	struct curl_slist *headers;
+	const char *ca, *cert, *key;     /* https: CAs to verify with, client cert */
+	const char *resolve;             /* a name to resolve to 127.0.0.1 */
+	struct curl_slist *resolves;     /* its CURLOPT_RESOLVE entry */
 };
 
 static size_t on_header(char *p, size_t size, size_t n, void *arg)
@@ -142,9 +147,18 @@ static int apply_opt(struct px_ctx *ctx, struct req *rq, const struct px_optline
 	} else if (!strcmp(o, "timeout") && nargs == 1) {
 		if (px_get_dur(ctx, v, &rq->timeout_us) < 0)
 			return -1;
+	} else if (!strcmp(o, "ca") && nargs == 1) {
+		rq->ca = v->s;
+	} else if (!strcmp(o, "cert") && nargs == 1) {
+		rq->cert = v->s;
+	} else if (!strcmp(o, "key") && nargs == 1) {
+		rq->key = v->s;
+	} else if (!strcmp(o, "resolve") && nargs == 1) {
+		rq->resolve = v->s;
 	} else {
 		return px_fail(ctx, "line %d: unknown request option '%s' (header, body, body-file, "
-			       "body-size, http1.0, expect-100, timeout)", ol->lineno, o);
+			       "body-size, http1.0, expect-100, timeout, ca, cert, key, resolve)",
+			       ol->lineno, o);
 	}
 	return 0;
 }
@@ -214,6 +228,34 @@ static int step_request(struct px_ctx *ctx, const struct px_step *st)
 	else if (!strcmp(method, "GET") && rq.src != UP_NONE)
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "GET");
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, rq.headers);
+	if (rq.ca) {
+		curl_easy_setopt(h, CURLOPT_CAINFO, rq.ca);
+		curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+	} else {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (rq.cert) {
+		curl_easy_setopt(h, CURLOPT_SSLCERT, rq.cert);
+		curl_easy_setopt(h, CURLOPT_SSLKEY, rq.key ? rq.key : rq.cert);
+	}
+	if (rq.resolve) {
+		CURLU *u = curl_url();
+		char *port = NULL, entry[512];
+
+		if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+		    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+			curl_url_cleanup(u);
+			curl_easy_cleanup(h);
+			px_fail(ctx, "request: 'resolve' needs a URL curl can parse: %s", url);
+			goto out;
+		}
+		snprintf(entry, sizeof(entry), "%s:%s:127.0.0.1", rq.resolve, port);
+		rq.resolves = curl_slist_append(NULL, entry);
+		curl_easy_setopt(h, CURLOPT_RESOLVE, rq.resolves);
+		curl_free(port);
+		curl_url_cleanup(u);
+	}
 
 	px_trace(ctx, "request %s %s", method, url);
 	t0 = tk_now_us();
@@ -244,6 +286,7 @@ static int step_request(struct px_ctx *ctx, const struct px_step *st)
 	ret = 0;
 out:
 	curl_slist_free_all(rq.headers);
+	curl_slist_free_all(rq.resolves);
 	if (rq.fd >= 0)
 		close(rq.fd);
 	tk_buf_free(&rq.hdr);
