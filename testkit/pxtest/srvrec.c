@@ -44,6 +44,7 @@ struct rec {
 	struct rec_conn *conns;
 	int nconns;
 	int ntls, ntls_fail;         /* handshakes completed, failed */
+	int reqs_cap, conns_cap;     /* allocated entries */
 };
 
 static void rec_free(struct rec *rc)
@@ -76,7 +77,8 @@ static void rec_tls_line(struct rec *rc, uint64_t id, const char *word, const ch
 	const char *rest;
 	int i;
 
-	for (i = 0; i < rc->nconns; i++)
+	/* The line follows its connection's open line closely: look back. */
+	for (i = rc->nconns - 1; i >= 0 && !c; i--)
 		if (rc->conns[i].id == id)
 			c = &rc->conns[i];
 	if (!c || len >= sizeof(copy))
@@ -128,16 +130,25 @@ static int rec_load(const char *path, struct rec *rc)
 		const char *line = rc->text.data + pos;
 		const char *nl = memchr(line, '\n', rc->text.len - pos);
 		unsigned long long a, b, h, bs, s;
-		char word[16], peer[80];
+		char word[16], peer[80], hdr[2304];
+		size_t ll;
 		int used = 0;
 
 		if (!nl)
 			break;
-		if (sscanf(line, "@@ conn %llu %15s %79s", &a, word, peer) >= 2 &&
-		    !strncmp(line, "@@ conn ", 8)) {
+		/* sscanf() would measure the whole rest of the file each time. */
+		ll = (size_t)(nl - line) < sizeof(hdr) ? (size_t)(nl - line) : sizeof(hdr) - 1;
+		memcpy(hdr, line, ll);
+		hdr[ll] = '\0';
+		if (sscanf(hdr, "@@ conn %llu %15s %79s", &a, word, peer) >= 2 &&
+		    !strncmp(hdr, "@@ conn ", 8)) {
 			if (!strcmp(word, "open")) {
-				struct rec_conn *nc = realloc(rc->conns, sizeof(*nc) * (size_t)(rc->nconns + 1));
+				struct rec_conn *nc = rc->conns;
 
+				if (rc->nconns == rc->conns_cap) {
+					rc->conns_cap = rc->conns_cap ? 2 * rc->conns_cap : 16;
+					nc = realloc(rc->conns, sizeof(*nc) * (size_t)rc->conns_cap);
+				}
 				if (!nc)
 					return -1;
 				rc->conns = nc;
@@ -146,19 +157,22 @@ static int rec_load(const char *path, struct rec *rc)
 				snprintf(nc[rc->nconns].peer, sizeof(nc[0].peer), "%s", peer);
 				rc->nconns++;
 			} else if (!strcmp(word, "tls") || !strcmp(word, "tls-fail")) {
-				rec_tls_line(rc, a, word, line, (size_t)(nl - line));
+				rec_tls_line(rc, a, word, hdr, ll);
 			}
 			pos = (size_t)(nl - rc->text.data) + 1;
 			continue;
 		}
-		if (sscanf(line, "@@ req %llu conn %llu head %llu body %llu stored %llu%n",
+		if (sscanf(hdr, "@@ req %llu conn %llu head %llu body %llu stored %llu%n",
 			   &a, &b, &h, &bs, &s, &used) == 5) {
-			struct rec_req *nr;
+			struct rec_req *nr = rc->reqs;
 			size_t start = (size_t)(nl - rc->text.data) + 1;
 
 			if (start + h + s + 1 > rc->text.len)
 				break;
-			nr = realloc(rc->reqs, sizeof(*nr) * (size_t)(rc->nreqs + 1));
+			if (rc->nreqs == rc->reqs_cap) {
+				rc->reqs_cap = rc->reqs_cap ? 2 * rc->reqs_cap : 16;
+				nr = realloc(rc->reqs, sizeof(*nr) * (size_t)rc->reqs_cap);
+			}
 			if (!nr)
 				return -1;
 			rc->reqs = nr;
@@ -170,7 +184,7 @@ static int rec_load(const char *path, struct rec *rc)
 			nr->body = nr->head + h;
 			nr->stored = (size_t)s;
 			nr->body_size = bs;
-			nr->incomplete = !strncmp(line + used, " incomplete", 11);
+			nr->incomplete = !strncmp(hdr + used, " incomplete", 11);
 			pos = start + h + s + 1;
 			continue;
 		}
