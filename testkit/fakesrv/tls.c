@@ -68,7 +68,8 @@ int fs_tls_setup(const char **err)
 		*err = "cannot create the TLS context";
 		goto fail;
 	}
-	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	/* No renegotiation: a write that waits for a read would spin. */
+	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_RENEGOTIATION);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 			 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if (SSL_CTX_use_certificate_chain_file(ctx, fs_cfg.tls_cert) != 1) {
