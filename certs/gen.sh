@@ -40,7 +40,7 @@ stamp=$(cksum <"$here/gen.sh" | cut -d' ' -f1)
 
 # Prints nothing and succeeds when DIR already holds a complete PKI made
 # by this very version of gen.sh.
-complete() {
+pki_complete() {
 	[ -f "$dir/.stamp" ] && [ "$(cat "$dir/.stamp")" = "$stamp" ] || return 1
 	for f in $files; do
 		[ -s "$dir/$f" ] || return 1
@@ -48,7 +48,7 @@ complete() {
 	return 0
 }
 
-complete && exit 0
+pki_complete && exit 0
 
 mkdir -p "$dir" 2>/dev/null || die "cannot create $dir"
 [ -w "$dir" ] || die "$dir is not writable"
@@ -71,7 +71,7 @@ trap 'rm -rf "$work"; rmdir "$lock" 2>/dev/null || true' EXIT
 trap 'exit 1' HUP INT TERM
 
 # Another run may have finished while we waited for the lock.
-complete && exit 0
+pki_complete && exit 0
 
 rm -rf "$work"
 mkdir "$work"
@@ -277,6 +277,7 @@ jobs_wait
 for s in "server localhost srv_localhost 2001" "www www.example.test srv_www 2002" \
 	"wild *.api.example.test srv_wild 2003" "server-ecdsa localhost srv_ecdsa 2004"; do
 	set -f
+	# shellcheck disable=SC2086 # split into words on purpose, no globbing
 	set -- $s
 	set +f
 	sign inter "$1" "$dn_base/CN=$2" "$3" "$4" 20130613144555Z 20380613144555Z &
