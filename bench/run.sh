@@ -4,13 +4,17 @@
 #
 #   bench/run.sh [SCENARIO...] [--runs N] [--duration S] [options]
 #
-# Scenarios: ka100 ka16k newconn newconn-always rules idle idle-ka (default:
-# all). "rules" measures bench/cfg/rules.cfg (50 ACLs, 30 header rewrites)
-# and, as "rules-base", the same requests through default.cfg.
+# Scenarios: ka100 ka16k newconn newconn-always rules idle idle-ka tls-ka
+# tls-full tls-full12 tls-resume (default: all). "rules" measures
+# bench/cfg/rules.cfg (50 ACLs, 30 header rewrites) and, as "rules-base",
+# the same requests through default.cfg. The tls-* scenarios terminate TLS
+# (bench/cfg/tls.cfg, a certificate generated in bench/build/tls/); their
+# load is wrk over https (tls-ka) or bench/tlsload (a TLS handshake per
+# request); --with-nginx adds nginx as a third proxy to them.
 # It installs haproxy and wrk when missing (as root), builds proxyd with
 # "make build", builds bench/idleconn and bench/acceptcount.so into
-# bench/build/, then, for each scenario, alternates proxyd and haproxy runs
-# and prints the medians. The proxy runs on CPU 0; wrk, the origin
+# bench/build/ (and bench/tlsload with the TLS certificate), then, for each
+# scenario, alternates proxyd and haproxy runs and prints the medians. The proxy runs on CPU 0; wrk, the origin
 # (testkit fakesrv) and idleconn share CPU 1. As root it runs everything in
 # a private network namespace, so the kernel's TCP counters it reads count
 # only the benchmark's connections and no port can clash with other work.
@@ -27,7 +31,7 @@ set -u -o pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
-ALL_SCENARIOS="ka100 ka16k newconn newconn-always rules idle idle-ka"
+ALL_SCENARIOS="ka100 ka16k newconn newconn-always rules idle idle-ka tls-ka tls-full tls-full12 tls-resume"
 
 RUNS=5
 DURATION=10
@@ -37,6 +41,7 @@ IDLE_CONNS=10000
 PROXY_PORT=${BENCH_PROXY_PORT:-18500}
 ORIGIN_PORT=${BENCH_ORIGIN_PORT:-18501}
 USE_NETNS=1
+WITH_NGINX=0
 QUIET_PCT=10     # a CPU busier than this (%) before a run: wait for it to calm
 DISTURBED_PCT=10 # CPU 0 busier than this (%) with other work: redo the run
 MAX_REDO=2       # redo a disturbed run at most this many times
@@ -52,6 +57,7 @@ usage: bench/run.sh [SCENARIO...] [options]
   --connections N   wrk connections for the load scenarios (default $CONNS)
   --idle-conns N    connections held by the idle scenarios (default $IDLE_CONNS)
   --no-netns        stay in the current network namespace even as root
+  --with-nginx      also measure nginx (one worker) in the tls-* scenarios
   -h, --help        this help
 Results: bench/results/LAST.md, raw outputs in bench/results/<date-time>/.
 EOF
@@ -74,6 +80,7 @@ while (($#)); do
 	--connections) positive_int "$1" "${2-}"; CONNS=$2; shift 2 ;;
 	--idle-conns) positive_int "$1" "${2-}"; IDLE_CONNS=$2; shift 2 ;;
 	--no-netns) USE_NETNS=0; shift ;;
+	--with-nginx) WITH_NGINX=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	-*) usage >&2; die "unknown option '$1'" ;;
 	*)
@@ -90,6 +97,10 @@ FAKESRV=$BUILD_DIR/fakesrv
 IDLECONN=$BUILD_DIR/idleconn
 ACCEPTCOUNT=$BUILD_DIR/acceptcount.so
 HAPROXY=${HAPROXY:-/usr/sbin/haproxy}
+
+# The TLS scenarios' certificate, parameters, nginx and tlsload parts.
+# shellcheck source=bench/tls.sh
+. "$BENCH_DIR/tls.sh"
 
 # The request of the rules scenarios (RULES_TARGET, RULES_HEADERS,
 # RULES_ORIGIN_ARGS).
@@ -108,6 +119,9 @@ install_deps() {
 	command -v wrk >/dev/null || missing+=(wrk)
 	command -v taskset >/dev/null || missing+=(util-linux)
 	command -v cc >/dev/null || missing+=(gcc)
+	command -v openssl >/dev/null || missing+=(openssl)
+	[[ -e /usr/include/openssl/ssl.h ]] || missing+=(libssl-dev)
+	((WITH_NGINX)) && ! [[ -x $NGINX ]] && missing+=(nginx-light)
 	((${#missing[@]})) || return 0
 	if ((EUID != 0)); then
 		die "missing packages; run as root: apt-get install -y ${missing[*]}"
@@ -133,6 +147,8 @@ build_all() {
 		die "cannot build bench/idleconn.c"
 	cc -std=gnu11 -O2 -Wall -Wextra -Werror -shared -fPIC -o "$ACCEPTCOUNT" \
 		"$BENCH_DIR/acceptcount.c" -ldl || die "cannot build bench/acceptcount.c"
+	build_tlsload || die "cannot build bench/tlsload.c"
+	make_tls_cert || die "cannot generate the TLS test certificate"
 }
 
 if [[ -z ${BENCH_INNER-} ]]; then
@@ -145,7 +161,8 @@ if [[ -z ${BENCH_INNER-} ]]; then
 		export BENCH_NETNS=1
 		exec unshare -n -- bash "${BASH_SOURCE[0]}" \
 			--runs "$RUNS" --duration "$DURATION" --warmup "$WARMUP" \
-			--connections "$CONNS" --idle-conns "$IDLE_CONNS" "${SCENARIOS[@]}"
+			--connections "$CONNS" --idle-conns "$IDLE_CONNS" \
+			$( ((WITH_NGINX)) && echo --with-nginx) "${SCENARIOS[@]}"
 	fi
 	export BENCH_NETNS=0
 	echo "bench: not in a private network namespace (needs root and unshare);" \
@@ -166,7 +183,7 @@ CHECKS=$OUT/checks.txt
 NOTES=$OUT/notes.txt
 : >"$CHECKS"
 : >"$NOTES"
-printf 'scenario\tproxy\trun\tcpu_us_per_req\trps\tp99_ms\trequests\tclient_conns_per_req\torigin_conns_per_req\twrk_errors\tnon2xx\tcpu0_busy_us_per_req\tcpu0_other_pct\tcpu1_busy_pct\tthreads\tkib_per_conn\trss_before_kib\trss_after_kib\tfds_added\n' >"$RAW"
+printf 'scenario\tproxy\trun\tcpu_us_per_req\trps\tp99_ms\trequests\tclient_conns_per_req\torigin_conns_per_req\tload_errors\tnon2xx\tcpu0_busy_us_per_req\tcpu0_other_pct\tcpu1_busy_pct\tthreads\tkib_per_conn\trss_before_kib\trss_after_kib\tfds_added\tresumed_per_req\n' >"$RAW"
 
 # haproxy 2.6 refuses to start when it cannot raise its file-descriptor
 # limit to about 2 x maxconn ("strict-limits"). Where the hard limit is
@@ -237,9 +254,15 @@ wait_port() {
 	return 1
 }
 
-# utime+stime of a process, in clock ticks.
+# utime+stime of a process and its children (nginx's worker), in clock
+# ticks; nothing when the process is gone.
 proc_ticks() {
-	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
+	local pid
+
+	[[ -r /proc/$1/stat ]] || return 0
+	for pid in "$1" $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null
+	done | awk '{ t += $12 + $13 } END { if (NR) print t }'
 }
 
 proc_threads() {
@@ -305,15 +328,21 @@ stop_origin() {
 
 PROXY_PID=
 
-# Starts PROXY (proxyd or haproxy) on CPU 0 with configuration CFG, its
-# output in LOG. Returns 1 when it does not come up.
+# Starts PROXY (proxyd, haproxy or nginx) on CPU 0 with configuration CFG
+# (nginx: its own, from cfg/tls-nginx.conf), its output in LOG. Returns 1
+# when it does not come up.
 start_proxy() {
-	local proxy=$1 cfg=$2 log=$3
+	local proxy=$1 cfg=$2 log=$3 extra=()
 
-	export BENCH_PROXY_PORT=$PROXY_PORT BENCH_ORIGIN_PORT=$ORIGIN_PORT
+	export BENCH_PROXY_PORT=$PROXY_PORT BENCH_ORIGIN_PORT=$ORIGIN_PORT BENCH_TLS_PEM=$TLS_PEM
+	[[ $cfg == */tls.cfg ]] && extra=(-f "$BENCH_DIR/cfg/haproxy-tls.cfg")
 	case $proxy in
 	proxyd) taskset -c 0 "$PROXYD" -f "$cfg" >"$log" 2>&1 & ;;
-	haproxy) taskset -c 0 "$HAPROXY" -f "$cfg" "${HAPROXY_EXTRA[@]}" -db >"$log" 2>&1 & ;;
+	haproxy) taskset -c 0 "$HAPROXY" -f "$cfg" "${HAPROXY_EXTRA[@]}" "${extra[@]}" -db >"$log" 2>&1 & ;;
+	nginx)
+		nginx_conf "${log%.log}.nginx" || { check "cannot write nginx's configuration"; return 1; }
+		taskset -c 0 "$NGINX" -c "${log%.log}.nginx/nginx.conf" -p "${log%.log}.nginx" -e stderr \
+			>"$log" 2>&1 & ;;
 	esac
 	PROXY_PID=$!
 	STARTED+=("$PROXY_PID")
@@ -367,17 +396,21 @@ wait_quiet() {
 	note "$1: the machine was still busy after 30 s (CPU 0 ${busy0}%, CPU 1 ${busy1}%); measured anyway"
 }
 
-# One measured wrk run of a load scenario against one proxy. ATTEMPT counts
-# the tries of this run: a run disturbed by other work on CPU 0 returns 3
-# (and writes no result) unless it is the last attempt allowed.
+# One measured run of a load scenario against one proxy: wrk, or tlsload in
+# the TLS handshake scenarios. ATTEMPT counts the tries of this run: a run
+# disturbed by other work on CPU 0 returns 3 (and writes no result) unless
+# it is the last attempt allowed.
 run_load() {
 	local scen=$1 proxy=$2 run=$3 cfg=$4 dir=$5 attempt=$6
-	local base=$dir/$proxy-$run url=http://127.0.0.1:$PROXY_PORT/ hdr=()
-	local t0 t1 p0 p1 o0 o1 c0 c1 d0 d1 req rps p99 errs non2xx threads
+	local base=$dir/$proxy-$run url=http://127.0.0.1:$PROXY_PORT/ hdr=() tool=wrk out
+	local t0 t1 p0 p1 o0 o1 c0 c1 d0 d1 req rps p99 errs non2xx threads load_rc resumed= reason
 	local ticks cpu_us client_cpr origin_cpr c0busy c1pct c0other c0t c1t d0t d1t h
 
 	((attempt > 1)) && base=$base-try$attempt
 	[[ $scen == newconn* ]] && hdr=(-H "Connection: close")
+	[[ $scen == tls-ka ]] && url=https://127.0.0.1:$PROXY_PORT/
+	is_handshake_scenario "$scen" && tool=tlsload
+	out=$base.$tool
 	if [[ $scen == rules* ]]; then
 		url=http://127.0.0.1:$PROXY_PORT$RULES_TARGET
 		for h in "${RULES_HEADERS[@]}"; do
@@ -385,31 +418,63 @@ run_load() {
 		done
 	fi
 	start_proxy "$proxy" "$cfg" "$base.log" || return 1
+	if is_tls_scenario "$scen" && ! tls_probe "$scen" "$scen run $run: $proxy" "$base.probe"; then
+		stop_proxy "$proxy" "$scen run $run" "$base.log"
+		return 1
+	fi
 	wait_quiet "$scen run $run ($proxy)"
-	taskset -c 1 timeout $((WARMUP + 20)) wrk -t1 -c"$CONNS" -d"${WARMUP}s" "${hdr[@]}" "$url" \
-		>"$base.warmup" 2>&1
+	if [[ $tool == wrk ]]; then
+		taskset -c 1 timeout $((WARMUP + 20)) wrk -t1 -c"$CONNS" -d"${WARMUP}s" "${hdr[@]}" "$url" \
+			>"$base.warmup" 2>&1
+	elif ((WARMUP)); then
+		tlsload_run "$scen" "$WARMUP" "$base.warmup"
+	fi
 	threads=$(proc_threads "$PROXY_PID")
 	read -r c0 c0t < <(cpu_ticks 0); read -r d0 d0t < <(cpu_ticks 1)
 	p0=$(passive_opens); o0=$(origin_accepts); t0=$(proc_ticks "$PROXY_PID")
-	taskset -c 1 timeout $((DURATION + 30)) wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency \
-		"${hdr[@]}" "$url" >"$base.wrk" 2>&1
-	local wrk_rc=$?
+	if [[ $tool == wrk ]]; then
+		taskset -c 1 timeout $((DURATION + 30)) wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency \
+			"${hdr[@]}" "$url" >"$out" 2>&1
+	else
+		tlsload_run "$scen" "$DURATION" "$out"
+	fi
+	load_rc=$?
 	t1=$(proc_ticks "$PROXY_PID"); p1=$(passive_opens); o1=$(origin_accepts)
 	read -r c1 c1t < <(cpu_ticks 0); read -r d1 d1t < <(cpu_ticks 1)
 	stop_proxy "$proxy" "$scen run $run" "$base.log"
-	if ((wrk_rc != 0)) || [[ -z $t1 ]]; then
-		check "$scen run $run: $proxy: wrk exit status $wrk_rc$([[ -z $t1 ]] && echo ", proxy gone")" \
-			"(output: $base.wrk)"
+	if [[ -z $t1 ]] || { [[ $tool == wrk ]] && ((load_rc != 0)); }; then
+		check "$scen run $run: $proxy: $tool exit status $load_rc$([[ -z $t1 ]] && echo ", proxy gone")" \
+			"(output: $out)"
 		return 1
 	fi
-	req=$(awk '/requests in/ { print $1 }' "$base.wrk")
-	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$base.wrk")
-	p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$base.wrk")")
-	errs=$(awk '/Socket errors:/ { gsub(/,/, ""); print $4 + $6 + $8 + $10 }' "$base.wrk")
-	non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$base.wrk")
+	if [[ $tool == wrk ]]; then
+		req=$(awk '/requests in/ { print $1 }' "$out")
+		rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
+		p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
+		errs=$(awk '/Socket errors:/ { gsub(/,/, ""); print $4 + $6 + $8 + $10 }' "$out")
+		non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
+	else
+		# tlsload: failed connections are reported like wrk's errors; a run
+		# that is invalid for another reason (resumption failed, another
+		# protocol or cipher, nothing done) gives no figure.
+		reason=$(sed -n 's/^invalid: //p' "$out")
+		if ((load_rc != 0)) && [[ $reason != "connections failed" ]]; then
+			check "$scen run $run: $proxy: tlsload exit status $load_rc: ${reason:-no result}" \
+				"($(grep -o 'full=[0-9]* resumed=[0-9]* resume_misses=[0-9]*' "$out"))" \
+				"$(grep -o 'first_error="[^"]*"' "$out") (output: $out)"
+			return 1
+		fi
+		req=$(tlsload_field "$out" requests)
+		rps=$(tlsload_field "$out" rps)
+		p99=
+		non2xx=$(tlsload_field "$out" http_errors)
+		errs=$(($(tlsload_field "$out" errors) - non2xx))
+		resumed=$(awk -v r="$(tlsload_field "$out" resumed)" -v n="$req" \
+			'BEGIN { if (n > 0) printf "%.4f", r / n }')
+	fi
 	errs=${errs:-0}; non2xx=${non2xx:-0}
 	if [[ -z $req ]] || ((req == 0)); then
-		check "$scen run $run: $proxy: no request completed (output: $base.wrk)"
+		check "$scen run $run: $proxy: no request completed (output: $out)"
 		return 1
 	fi
 	ticks=$((t1 - t0))
@@ -423,30 +488,30 @@ run_load() {
 	if awk -v v="$c0other" -v max="$DISTURBED_PCT" 'BEGIN { exit !(v > max) }'; then
 		if ((attempt <= MAX_REDO)); then
 			note "$scen run $run: CPU 0 was ${c0other}% busy with work other than $proxy" \
-				"(other load on the machine); run redone (output kept: $base.wrk)"
+				"(other load on the machine); run redone (output kept: $out)"
 			return 3
 		fi
 		note "$scen run $run: CPU 0 was ${c0other}% busy with work other than $proxy" \
 			"(other load on the machine); kept after $attempt attempts"
 	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\t\t\t\n' \
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\t\t\t\t%s\n' \
 		"$scen" "$proxy" "$run" "$cpu_us" "$rps" "$p99" "$req" "$client_cpr" "$origin_cpr" \
-		"$errs" "$non2xx" "$c0busy" "$c0other" "$c1pct" "$threads" >>"$RAW"
-	printf '  %-8s run %d: %7s us/req  %9s req/s  p99 %7s ms  %9s req  conns/req client %s origin %s%s\n' \
-		"$proxy" "$run" "$cpu_us" "$rps" "$p99" "$req" "$client_cpr" "$origin_cpr" \
-		"$( ((errs + non2xx)) && echo "  errors $errs non-2xx $non2xx")"
+		"$errs" "$non2xx" "$c0busy" "$c0other" "$c1pct" "$threads" "$resumed" >>"$RAW"
+	printf '  %-8s run %d: %7s us/req  %9s req/s  p99 %7s ms  %9s req  conns/req client %s origin %s%s%s\n' \
+		"$proxy" "$run" "$cpu_us" "$rps" "${p99:--}" "$req" "$client_cpr" "$origin_cpr" \
+		"${resumed:+  resumed/req $resumed}" "$( ((errs + non2xx)) && echo "  errors $errs non-2xx $non2xx")"
 	# Checks: the scenario must have opened the connections it claims.
-	if [[ $scen == newconn* ]]; then
+	if [[ $scen == newconn* ]] || is_handshake_scenario "$scen"; then
 		awk -v v="$client_cpr" 'BEGIN { exit !(v < 0.95) }' &&
 			check "$scen run $run: $proxy accepted $client_cpr client connections per request" \
-				"(expected 1: is wrk sending Connection: close?)"
+				"(expected 1: is the client closing its connections?)"
 	else
 		awk -v v="$client_cpr" 'BEGIN { exit !(v > 0.01) }' &&
 			check "$scen run $run: $proxy accepted $client_cpr client connections per request" \
 				"(expected ~0 on keep-alive)"
 	fi
-	((errs + non2xx)) && check "$scen run $run: $proxy: wrk socket errors $errs, non-2xx $non2xx" \
-		"(output: $base.wrk)"
+	((errs + non2xx)) && check "$scen run $run: $proxy: $tool errors $errs, non-2xx $non2xx" \
+		"$(grep -o 'first_error="[^"]*"' "$out")(output: $out)"
 	return 0
 }
 
@@ -505,7 +570,7 @@ run_idle() {
 		return 1
 	fi
 	kib=$(awk -v a="$rss1" -v b="$rss0" -v n="$IDLE_CONNS" 'BEGIN { printf "%.3f", (a - b) / n }')
-	printf '%s\t%s\t%s\t\t\t\t\t\t%s\t\t\t\t\t\t%s\t%s\t%s\t%s\t%s\n' "$scen" "$proxy" "$run" \
+	printf '%s\t%s\t%s\t\t\t\t\t\t%s\t\t\t\t\t\t%s\t%s\t%s\t%s\t%s\t\n' "$scen" "$proxy" "$run" \
 		"$(awk -v o=$((o1 - o0)) -v n="$IDLE_CONNS" 'BEGIN { printf "%.4f", o / n }')" \
 		"$threads" "$kib" "$rss0" "$rss1" $((fds1 - fds0)) >>"$RAW"
 	printf '  %-8s run %d: %6s KiB/conn  RSS %s -> %s KiB  +%d fds  origin conns %d  [%s]\n' \
@@ -522,18 +587,27 @@ run_idle() {
 # drift over time weighs on both alike).
 run_scenario() {
 	local scen=$1 cfg=$BENCH_DIR/cfg/default.cfg body=100 dir=$OUT/$1 run order proxy attempt rc
+	local proxies="proxyd haproxy"
 
 	case $scen in
 	ka16k) body=16k ;;
 	newconn-always) cfg=$BENCH_DIR/cfg/reuse-always.cfg ;;
+	tls-*) cfg=$BENCH_DIR/cfg/tls.cfg ;;
 	esac
 	[[ $scen == rules ]] && { run_rules_scenario; return; }
+	if is_tls_scenario "$scen"; then
+		proxyd_accepts_tls || proxies=haproxy
+		((WITH_NGINX)) && proxies+=" nginx"
+	fi
 	mkdir -p "$dir"
-	echo "== $scen ($(basename "$cfg"), ${body}-byte responses, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+	echo "== $scen ($(basename "$cfg"), ${body}-byte responses, $proxies," \
+		"load average $(cut -d' ' -f1-3 /proc/loadavg))"
 	start_origin "$body" "$dir/origin.log"
 	for ((run = 1; run <= RUNS; run++)); do
-		order="proxyd haproxy"
-		((run % 2 == 0)) && order="haproxy proxyd"
+		# The order flips on every other run (ABBA), so that drift over
+		# time weighs on every proxy alike.
+		order=$proxies
+		((run % 2 == 0)) && order=$(echo "$proxies" | tr ' ' '\n' | tac | tr '\n' ' ')
 		for proxy in $order; do
 			case $scen in
 			idle) run_idle "$scen" "$proxy" "$run" "$cfg" "$dir" 0 ;;
@@ -662,33 +736,55 @@ rules_cost() {
 	ratio "$(median rules "$1" "$c")" "$(median rules-base "$1" "$c")"
 }
 
-summary_table() {
-	local scen name column format a b
+# Whether nginx was measured in any run (--with-nginx, tls-* scenarios).
+measured_nginx() {
+	awk -F'\t' '$2 == "nginx" { found = 1 } END { exit !found }' "$RAW"
+}
 
-	echo "| scenario | metric (median of $RUNS runs) | proxyd | haproxy | proxyd/haproxy |"
-	echo "|---|---|---:|---:|---:|"
+summary_table() {
+	local scen name column format a b c with_nginx=0
+
+	measured_nginx && with_nginx=1
+	if ((with_nginx)); then
+		echo "| scenario | metric (median of $RUNS runs) | proxyd | haproxy | nginx | proxyd/haproxy | proxyd/nginx |"
+		echo "|---|---|---:|---:|---:|---:|---:|"
+	else
+		echo "| scenario | metric (median of $RUNS runs) | proxyd | haproxy | proxyd/haproxy |"
+		echo "|---|---|---:|---:|---:|"
+	fi
 	for scen in $(table_rows); do
 		if [[ $scen == idle* ]]; then
 			set -- "KiB per connection:kib_per_conn:%.2f" "RSS before, KiB:rss_before_kib:%d" \
 				"RSS after, KiB:rss_after_kib:%d" "descriptors added:fds_added:%d" \
 				"origin conns per client conn:origin_conns_per_req:%.3f"
 		else
-			set -- "CPU us per request:cpu_us_per_req:%.1f" "requests/s:rps:%.0f" \
-				"p99 latency, ms:p99_ms:%.2f" "client conns per request:client_conns_per_req:%.4f" \
+			set -- "CPU us per request:cpu_us_per_req:%.1f" "requests/s:rps:%.0f"
+			is_handshake_scenario "$scen" || set -- "$@" "p99 latency, ms:p99_ms:%.2f"
+			set -- "$@" "client conns per request:client_conns_per_req:%.4f" \
 				"origin conns per request:origin_conns_per_req:%.4f" \
 				"CPU 0 busy us per request:cpu0_busy_us_per_req:%.1f" \
-				"CPU 1 (wrk+origin) busy %:cpu1_busy_pct:%.0f"
+				"CPU 1 (load+origin) busy %:cpu1_busy_pct:%.0f"
+			is_handshake_scenario "$scen" &&
+				set -- "$@" "resumed handshakes per request:resumed_per_req:%.4f"
 		fi
 		for spec in "$@"; do
 			name=${spec%%:*}; column=${spec#*:}; format=${column#*:}; column=${column%%:*}
 			a=$(median "$scen" proxyd "$(col "$column")")
 			b=$(median "$scen" haproxy "$(col "$column")")
-			echo "| $scen | $name | $(fmt "$format" "$a")$(short "$scen" proxyd) |" \
-				"$(fmt "$format" "$b")$(short "$scen" haproxy) | $(ratio "$a" "$b") |"
+			if ((with_nginx)); then
+				c=$(median "$scen" nginx "$(col "$column")")
+				echo "| $scen | $name | $(fmt "$format" "$a")$(short "$scen" proxyd) |" \
+					"$(fmt "$format" "$b")$(short "$scen" haproxy) |" \
+					"$(fmt "$format" "$c")$(is_tls_scenario "$scen" && short "$scen" nginx) |" \
+					"$(ratio "$a" "$b") | $(ratio "$a" "$c") |"
+			else
+				echo "| $scen | $name | $(fmt "$format" "$a")$(short "$scen" proxyd) |" \
+					"$(fmt "$format" "$b")$(short "$scen" haproxy) | $(ratio "$a" "$b") |"
+			fi
 		done
 		[[ $scen == rules-base ]] &&
 			echo "| rules | CPU us per request, rules / rules-base (same proxy) | $(rules_cost proxyd) |" \
-				"$(rules_cost haproxy) | - |"
+				"$(rules_cost haproxy) |$( ((with_nginx)) && echo " - |") - |$( ((with_nginx)) && echo " - |")"
 	done
 	return 0
 }
@@ -706,15 +802,27 @@ rules_targets() {
 }
 
 per_run_values() {
-	local scen proxy column
+	local scen proxy column proxies=(proxyd haproxy)
 
+	measured_nginx && proxies+=(nginx)
 	for scen in $(table_rows); do
 		column=cpu_us_per_req
 		[[ $scen == idle* ]] && column=kib_per_conn
-		for proxy in proxyd haproxy; do
+		for proxy in "${proxies[@]}"; do
+			[[ $proxy == nginx ]] && ! is_tls_scenario "$scen" && continue
 			echo "- $scen, $proxy, $column: $(all_values "$scen" "$proxy" "$(col "$column")")"
 		done
 	done
+}
+
+# The TLS set-up, for LAST.md, when a tls-* scenario ran.
+tls_summary() {
+	echo "- TLS: bench/cfg/tls.cfg on proxyd and haproxy (haproxy also loads cfg/haproxy-tls.cfg," \
+		"nbthread 1)$( ((WITH_NGINX)) && echo ", cfg/tls-nginx.conf on $("$NGINX" -v 2>&1 | cut -d' ' -f3)");" \
+		"RSA-2048 self-signed certificate ($TLS_CRT), TLS 1.2 minimum, $TLS_CIPHER12 (TLS 1.2)," \
+		"$TLS_SUITE13 (TLS 1.3), session tickets on, 20,000-session cache, $(openssl version | cut -d' ' -f1-2);" \
+		"tls-ka: wrk over https, TLS 1.3; tls-full: tlsload full, TLS 1.3; tls-full12: tlsload full, TLS 1.2;" \
+		"tls-resume: tlsload resume, TLS 1.3 ($CONNS connections each)"
 }
 
 echo "bench: results in $OUT (network namespace: $( ((BENCH_NETNS)) && echo private || echo shared))"
@@ -728,13 +836,14 @@ done
 	echo
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), raw outputs: bench/results/$(basename "$OUT")/"
 	echo "- command: bench/run.sh ${SCENARIOS[*]} --runs $RUNS --duration $DURATION" \
-		"--warmup $WARMUP --connections $CONNS --idle-conns $IDLE_CONNS"
+		"--warmup $WARMUP --connections $CONNS --idle-conns $IDLE_CONNS$( ((WITH_NGINX)) && echo " --with-nginx")"
 	echo "- proxyd: commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)," \
 		"$(git -C "$ROOT" status --porcelain proxyd 2>/dev/null | wc -l) uncommitted file(s) under proxyd/ at build time;" \
 		"$("$HAPROXY" -v 2>/dev/null | head -1 | cut -d' ' -f1-3); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
 	echo "- machine: $(nproc) CPUs, $(uname -r); proxy on CPU 0, wrk + fakesrv origin on CPU 1, one thread each;" \
 		"fd limit $NOFILE$( ((${#HAPROXY_EXTRA[@]})) && echo " (haproxy also loads cfg/haproxy-fdlimit.cfg)");" \
 		"network namespace: $( ((BENCH_NETNS)) && echo private || echo "shared (connection counts approximate)")"
+	[[ " ${SCENARIOS[*]} " == *" tls-"* ]] && tls_summary
 	echo "- CPU per request = (utime+stime of the proxy from /proc/PID/stat, delta over the measured run)" \
 		"/ CLK_TCK ($CLK_TCK) / requests wrk completed, in microseconds"
 	echo
