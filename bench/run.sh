@@ -845,7 +845,7 @@ done
 		"network namespace: $( ((BENCH_NETNS)) && echo private || echo "shared (connection counts approximate)")"
 	[[ " ${SCENARIOS[*]} " == *" tls-"* ]] && tls_summary
 	echo "- CPU per request = (utime+stime of the proxy from /proc/PID/stat, delta over the measured run)" \
-		"/ CLK_TCK ($CLK_TCK) / requests wrk completed, in microseconds"
+		"/ CLK_TCK ($CLK_TCK) / requests the client (wrk or tlsload) completed, in microseconds"
 	echo
 	summary_table
 	echo

@@ -11,10 +11,15 @@
  *           offers none and asks for no ticket (SSL_OP_NO_TICKET, client
  *           session cache off).
  *   resume  TLS 1.3 only. One connection first does a full handshake and
- *           keeps the session ticket the server sends (the seed); then
- *           every slot connects offering the last ticket it received (the
- *           seed for its first connection), so that every later handshake
- *           should be a resumption. SSL_session_reused() tells which were.
+ *           keeps the first session ticket the server sends (the seed);
+ *           then every slot connects offering the last ticket it received
+ *           (a copy of the seed for its first connection), so that every
+ *           later handshake should be a resumption. SSL_session_reused()
+ *           tells which were. OpenSSL's client uses a TLS 1.3 ticket once
+ *           (it marks the session not resumable when it resumes it), so a
+ *           slot resumes again only if the server sent a new ticket on the
+ *           previous connection, as a browser would; a server that does not
+ *           is reported (no_fresh_ticket).
  *
  * It stops starting connections after -d seconds or -n connections, lets
  * those in flight finish (-g seconds at most), prints one "done" line of
@@ -111,6 +116,7 @@ struct counters {
 	long full;              /* handshakes that were not resumptions */
 	long resumed;           /* handshakes SSL_session_reused() says resumed */
 	long resume_misses;     /* handshakes that offered a session, not resumed */
+	long no_fresh_ticket;   /* connections whose slot had only a used ticket */
 	long tickets;           /* session tickets received (resume mode) */
 	long param_mismatches;  /* handshakes whose protocol or cipher differed from the first */
 	char protocol[32];      /* protocol of the first handshake */
@@ -120,7 +126,7 @@ struct counters {
 
 static volatile sig_atomic_t stop_signal;
 static struct counters stats;
-static SSL_SESSION *seed_ticket; /* the first ticket received (resume mode) */
+static SSL_SESSION *seed_ticket; /* a copy of the first ticket received, never offered */
 static X509 *expected_cert;      /* -x: the certificate the server must present */
 static enum load_mode mode;
 static SSL_CTX *client_ctx;
@@ -186,8 +192,10 @@ static void keep_error(const char *what, int err_no)
 }
 
 /* Called by OpenSSL for each session ticket the server sends (resume mode
- * only). The slot keeps the last one; the first one becomes the seed every
- * slot starts from. Returns 1 when the session is kept (we own it then). */
+ * only). The slot keeps the last one; a copy of the first one becomes the
+ * seed every slot starts from (a copy, so that no session object is ever
+ * offered twice: OpenSSL marks an offered one used). Returns 1 when the
+ * session is kept (we own it then). */
 static int on_new_session(SSL *ssl, SSL_SESSION *sess)
 {
 	struct conn *c = SSL_get_app_data(ssl);
@@ -197,8 +205,8 @@ static int on_new_session(SSL *ssl, SSL_SESSION *sess)
 	stats.tickets++;
 	SSL_SESSION_free(c->ticket);
 	c->ticket = sess;
-	if (!seed_ticket && SSL_SESSION_up_ref(sess))
-		seed_ticket = sess;
+	if (!seed_ticket)
+		seed_ticket = SSL_SESSION_dup(sess);
 	return 1;
 }
 
@@ -478,16 +486,21 @@ static void progress(int epfd, struct conn *c, const char *request, int request_
 			fail(c, FAIL_TLS, "SNI", 0);
 			return;
 		}
-		if (mode == MODE_RESUME) {
-			SSL_SESSION *offer = c->ticket ? c->ticket : seed_ticket;
-
-			if (offer) {
-				if (!SSL_set_session(c->ssl, offer)) {
-					fail(c, FAIL_TLS, "SSL_set_session", 0);
-					return;
-				}
-				c->offered = 1;
+		if (mode == MODE_RESUME && (c->ticket || seed_ticket)) {
+			/* A slot's first connection offers its own copy of the seed. */
+			if (!c->ticket && !(c->ticket = SSL_SESSION_dup(seed_ticket))) {
+				fail(c, FAIL_TLS, "SSL_SESSION_dup", 0);
+				return;
 			}
+			/* A used ticket is not offered again by OpenSSL: the
+			 * handshake will be full. */
+			if (!SSL_SESSION_is_resumable(c->ticket))
+				stats.no_fresh_ticket++;
+			if (!SSL_set_session(c->ssl, c->ticket)) {
+				fail(c, FAIL_TLS, "SSL_set_session", 0);
+				return;
+			}
+			c->offered = 1;
 		}
 		c->state = CS_HANDSHAKE;
 	}
@@ -550,8 +563,10 @@ static const char *invalid_reason(long errors)
 		return "a handshake was resumed in full mode";
 	if (mode == MODE_RESUME && !seed_ticket)
 		return "the server sent no session ticket";
+	if (mode == MODE_RESUME && stats.no_fresh_ticket)
+		return "resumption failed: the server sent no new ticket on some connections";
 	if (mode == MODE_RESUME && (stats.resume_misses || stats.full > 1))
-		return "resumption failed: some handshakes after the first were full";
+		return "resumption failed: the server refused tickets (full handshakes after the first)";
 	return NULL;
 }
 
@@ -686,9 +701,10 @@ int main(int argc, char **argv)
 	       mode_arg, n_conns, now - start, stats.started, stats.requests, errors);
 	for (i = 0; i < FAIL_KINDS; i++)
 		printf(" %s_errors=%ld", fail_names[i], stats.failed[i]);
-	printf(" full=%ld resumed=%ld resume_misses=%ld tickets=%ld protocol=%s cipher=%s"
+	printf(" full=%ld resumed=%ld resume_misses=%ld no_fresh_ticket=%ld tickets=%ld"
+	       " protocol=%s cipher=%s"
 	       " param_mismatches=%ld rps=%.1f first_error=\"%s\"\n",
-	       stats.full, stats.resumed, stats.resume_misses, stats.tickets,
+	       stats.full, stats.resumed, stats.resume_misses, stats.no_fresh_ticket, stats.tickets,
 	       stats.protocol[0] ? stats.protocol : "none", stats.cipher[0] ? stats.cipher : "none",
 	       stats.param_mismatches, stats.requests / (now - start),
 	       stats.first_error[0] ? stats.first_error : "none");
