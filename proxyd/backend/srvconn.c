@@ -166,7 +166,7 @@ void px_srvconn_close(struct px_srvconn *sc, int abort)
 		setsockopt(sc->conn.io.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	}
 	if (sc->conn.ssl)
-		px_ssl_close(&sc->conn);
+		px_ssl_close(&sc->conn, !abort);
 	close(sc->conn.io.fd);
 	sc->conn.io.fn = NULL;
 	sc->conn.io.fd = -1;

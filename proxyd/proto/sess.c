@@ -164,7 +164,7 @@ static void sess_close(struct px_sess *sess, int rst)
 		setsockopt(sess->cli.io.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	}
 	if (sess->cli.ssl)
-		px_ssl_close(&sess->cli);
+		px_ssl_close(&sess->cli, !rst);
 	close(sess->cli.io.fd);
 	sess->cli.io.fd = -1;
 	sess->cli.io.fn = NULL;

@@ -270,17 +270,21 @@ int px_ssl_accept(struct px_conn *c, const struct px_ssl_bind *sb)
 	return 0;
 }
 
-void px_ssl_close(struct px_conn *c)
+void px_ssl_close(struct px_conn *c, int notify)
 {
 	SSL *ssl = c->ssl;
 
 	if (!ssl)
 		return;
-	/* A connection that ends without close_notify would take its session
-	 * out of the cache; one that ended cleanly keeps it resumable.
+	/* A clean close says so with close_notify (RFC 8446, 6.1), once and
+	 * without waiting: the socket closes right after. A connection that
+	 * ends without it would also take its session out of the cache.
 	 */
-	if (!(c->flags & (PX_CF_ERROR | PX_CF_SSL_HS)))
+	if (!(c->flags & (PX_CF_ERROR | PX_CF_SSL_HS))) {
+		if (notify && !(SSL_get_shutdown(ssl) & SSL_SENT_SHUTDOWN))
+			SSL_shutdown(ssl);
 		SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+	}
 	SSL_free(ssl);
 	ERR_clear_error();
 	c->ssl = NULL;

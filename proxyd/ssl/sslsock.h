@@ -30,8 +30,10 @@ int px_ssl_handshake(struct px_conn *c);
  */
 int px_ssl_accept(struct px_conn *c, const struct px_ssl_bind *sb);
 
-/* Frees the TLS state of <c> (before its socket is closed). */
-void px_ssl_close(struct px_conn *c);
+/* Frees the TLS state of <c> (before its socket is closed), sending
+ * close_notify first when <notify> and the session is sound.
+ */
+void px_ssl_close(struct px_conn *c, int notify);
 
 /* The text HAProxy logs for a failed handshake. */
 const char *px_ssl_fail_str(int fail);
