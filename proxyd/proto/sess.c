@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 #include "backend/srvconn.h"
 #include "cfg/cfg.h"
@@ -23,6 +22,7 @@
 #include "proto/listener.h"
 #include "proto/sess.h"
 #include "proto/stream.h"
+#include "rules/fmt.h"
 #include "rules/vars.h"
 #include "proto/tcp.h"
 #include "ssl/ssl-t.h"
@@ -220,29 +220,21 @@ static void log_connect(struct px_sess *sess)
 static void ssl_hs_end(struct px_sess *sess)
 {
 	struct px_proxy *fe = sess->fe;
-	static const char months[12][4] = {
-		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-	};
-	char src[64], bind[24], line[512];
+	char src[64], bind[24], date[64], line[512];
 	const char *bname = bind;
-	struct tm tm;
-	time_t t = sess->accept_tv.tv_sec;
 	int n;
 
 	if (fe->nloggers && !((fe->options & PX_OPT_DONTLOGNULL) &&
 	                      sess->cli.ssl_fail == PX_SSL_FAIL_EMPTY)) {
-		localtime_r(&t, &tm);
+		px_fmt_date(&sess->accept_tv, 0, 1, date, sizeof(date));
 		px_addr_ip_str(&sess->src.sa, src, sizeof(src));
 		if (sess->bind && sess->bind->name)
 			bname = sess->bind->name;
 		else
 			snprintf(bind, sizeof(bind), "%u", sess->bind ? sess->bind->luid : 0);
-		n = snprintf(line, sizeof(line), "%s:%d [%02d/%s/%04d:%02d:%02d:%02d.%03d] %s/%s: %s",
-		             src, px_addr_port((const union px_sockaddr *)&sess->src), tm.tm_mday,
-		             months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-		             tm.tm_sec, (int)(sess->accept_tv.tv_usec / 1000), fe->id, bname,
-		             px_ssl_fail_str(sess->cli.ssl_fail));
+		n = snprintf(line, sizeof(line), "%s:%d [%s] %s/%s: %s", src,
+		             px_addr_port((const union px_sockaddr *)&sess->src), date, fe->id,
+		             bname, px_ssl_fail_str(sess->cli.ssl_fail));
 		px_log_send(fe->loggers, fe->nloggers, PX_LOG_INFO, &sess->loop->now_tv, line,
 		            n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	}

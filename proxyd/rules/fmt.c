@@ -360,32 +360,40 @@ static int64_t span(uint64_t from, uint64_t to)
 	return (int64_t)(to - from);
 }
 
-static void put_date(struct out *o, const struct timeval *tv, int gmt, int with_ms)
+size_t px_fmt_date(const struct timeval *tv, int gmt, int with_ms, char *tmp, size_t size)
 {
 	static const char months[12][4] = {
 		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 	};
 	struct tm tm;
-	char tmp[64];
 	int n;
 
 	if (gmt)
 		gmtime_r(&tv->tv_sec, &tm);
 	else
 		localtime_r(&tv->tv_sec, &tm);
-	n = snprintf(tmp, sizeof(tmp), "%02d/%s/%04d:%02d:%02d:%02d", tm.tm_mday,
+	if (size < 64)
+		return 0;
+	n = snprintf(tmp, size, "%02d/%s/%04d:%02d:%02d:%02d", tm.tm_mday,
 	             months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
 	             tm.tm_sec);
 	if (with_ms > 0)
-		n += snprintf(tmp + n, sizeof(tmp) - n, ".%03d", (int)(tv->tv_usec / 1000));
+		n += snprintf(tmp + n, size - n, ".%03d", (int)(tv->tv_usec / 1000));
 	if (gmt == 2 || (!gmt && with_ms < 0)) {
 		char z[8];
 
 		strftime(z, sizeof(z), "%z", &tm);
-		n += snprintf(tmp + n, sizeof(tmp) - n, " %s", gmt ? "+0000" : z);
+		n += snprintf(tmp + n, size - n, " %s", gmt ? "+0000" : z);
 	}
-	put(o, tmp, n);
+	return (size_t)n;
+}
+
+static void put_date(struct out *o, const struct timeval *tv, int gmt, int with_ms)
+{
+	char tmp[64];
+
+	put(o, tmp, px_fmt_date(tv, gmt, with_ms, tmp, sizeof(tmp)));
 }
 
 static void put_addr_ip(struct out *o, const struct sockaddr *sa, uint8_t flags)
