@@ -610,7 +610,8 @@ static void check_done(struct px_server *srv, enum px_chk_result result, uint16_
 	chk->result = result;
 	chk->code = code;
 	chk->duration = (uint32_t)(now - chk->t_start);
-	count_result(srv, result == PX_CHK_L4OK || result == PX_CHK_L7OK);
+	count_result(srv, result == PX_CHK_L4OK || result == PX_CHK_L6OK ||
+	                  result == PX_CHK_L7OK);
 	/* Checks keep their cadence from their start; one that overran
 	 * (a timeout) skips the slots it ate.
 	 */
@@ -776,6 +777,22 @@ static int probe_tls(const struct px_server *srv)
 	                         (ss->enabled && !srv->check.port && !srv->check.addr_str));
 }
 
+/* The name a TLS check sends (check-sni, else verifyhost) and checks the
+ * certificate against. Returns 0 when out of memory.
+ */
+static int probe_tls_names(const struct px_server *srv, SSL *ssl)
+{
+	const struct px_ssl_srv *ss = srv->ssl;
+	const char *sni = ss->check_sni ? ss->check_sni : ss->verifyhost;
+	const char *host = ss->verifyhost ? ss->verifyhost : ss->check_sni;
+
+	if (sni && !SSL_set_tlsext_host_name(ssl, sni))
+		return 0;
+	if (host && ss->opts.verify == PX_SSL_VERIFY_REQUIRED && !SSL_set1_host(ssl, host))
+		return 0;
+	return 1;
+}
+
 /* OpenSSL's outcome as send()/recv() would say it (errno set). */
 static ssize_t probe_ssl_ret(SSL *ssl, int r)
 {
@@ -881,6 +898,10 @@ static void probe_io(struct px_io *io, uint32_t events)
 				return;
 			}
 			SSL_set_connect_state(p->ssl);
+			if (!probe_tls_names(srv, p->ssl)) {
+				check_done_errno(srv, PX_CHK_SOCKERR, ENOMEM);
+				return;
+			}
 			p->phase = PROBE_HANDSHAKE;
 		} else if (!hc || !hc->enabled) {
 			check_done(srv, PX_CHK_L4OK, 0, NULL, 0);
@@ -898,8 +919,11 @@ static void probe_io(struct px_io *io, uint32_t events)
 			int e = SSL_get_error(p->ssl, r);
 
 			ERR_clear_error();
-			if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
-				check_done(srv, PX_CHK_L6RSP, 0, NULL, 0);
+			if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+				static const char hs[] = "SSL handshake failure";
+
+				check_done(srv, PX_CHK_L6RSP, 0, hs, sizeof(hs) - 1);
+			}
 			return;
 		}
 		if (!hc || !hc->enabled) {

@@ -207,13 +207,15 @@ static const struct {
 static int parse_options(struct px_server *srv, char **args, int first, int nargs,
                          struct px_cfg_ctx *ctx, char **err)
 {
-	const char *names[PX_ARRAY_SIZE(srv_opts)];
+	const char *names[PX_ARRAY_SIZE(srv_opts) + 64];
 	const char *near;
-	size_t i;
+	size_t i, n;
 	int a;
 
 	for (i = 0; i < PX_ARRAY_SIZE(srv_opts); i++)
 		names[i] = srv_opts[i].name;
+	for (n = i; n < PX_ARRAY_SIZE(names) && px_ssl_srv_kw_names[n - i]; n++)
+		names[n] = px_ssl_srv_kw_names[n - i];
 	for (a = first; a < nargs; a++) {
 		for (i = 0; i < PX_ARRAY_SIZE(srv_opts); i++)
 			if (!strcmp(args[a], srv_opts[i].name))
@@ -238,7 +240,7 @@ static int parse_options(struct px_server *srv, char **args, int first, int narg
 	}
 	if (a == nargs)
 		return 0;
-	near = px_closest(args[a], names, PX_ARRAY_SIZE(names));
+	near = px_closest(args[a], names, (int)n);
 	px_strfmt(err, "unknown server option '%s'%s%s%s", args[a],
 	          near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
 	return -1;

@@ -23,6 +23,7 @@ struct px_srvconn {
 	struct px_stream *strm;       /* user, or NULL when idle */
 	struct px_sess *owner;        /* session keeping it, or NULL */
 	uint32_t nreq;                /* requests sent on it */
+	uint64_t key;                 /* reuse key (TLS SNI), 0 when none */
 };
 
 #endif

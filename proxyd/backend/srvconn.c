@@ -124,7 +124,7 @@ int px_srvconn_check_connect(struct px_srvconn *sc)
  * Returns it detached from the idle list, or NULL.
  */
 struct px_srvconn *px_srvconn_take_idle(struct px_server *srv, enum px_reuse reuse,
-                                        int first_req, int retryable)
+                                        int first_req, int retryable, uint64_t key)
 {
 	struct px_list *e;
 
@@ -143,6 +143,8 @@ struct px_srvconn *px_srvconn_take_idle(struct px_server *srv, enum px_reuse reu
 		struct px_srvconn *sc = px_container_of(e, struct px_srvconn, link);
 
 		if (first_req && !retryable && reuse == PX_REUSE_AGGRESSIVE && sc->nreq < 2)
+			continue;
+		if (sc->key != key)
 			continue;
 		px_list_del(&sc->link);
 		srv->nidle--;

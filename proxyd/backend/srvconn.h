@@ -10,7 +10,7 @@ struct px_loop;
 struct px_srvconn *px_srvconn_connect(struct px_loop *loop, struct px_server *srv,
                                       int *err);
 struct px_srvconn *px_srvconn_take_idle(struct px_server *srv, enum px_reuse reuse,
-                                        int first_req, int retryable);
+                                        int first_req, int retryable, uint64_t key);
 void px_srvconn_release(struct px_srvconn *sc, int keep);
 void px_srvconn_close(struct px_srvconn *sc, int abort);
 int px_srvconn_check_connect(struct px_srvconn *sc);

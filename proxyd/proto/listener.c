@@ -74,8 +74,24 @@ static int kw_bind(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
 			return -1;
 		if (r > 0)
 			continue;
-		px_strfmt(err, "unknown bind option '%s'%s", args[i],
-		          !strcmp(args[i], "name") ? " (expects a value)" : "");
+		if (!strcmp(args[i], "name")) {
+			px_strfmt(err, "bind option 'name' expects a value");
+			return -1;
+		}
+		{
+			const char *names[64], *near;
+			int n = 0;
+
+			names[n++] = "name";
+			while (px_ssl_bind_kw_names[n - 1] && n < 64) {
+				names[n] = px_ssl_bind_kw_names[n - 1];
+				n++;
+			}
+			near = px_closest(args[i], names, n - 1);
+			px_strfmt(err, "unknown bind option '%s'%s%s%s", args[i],
+			          near ? " (did you mean '" : "", near ? near : "",
+			          near ? "'?)" : "");
+		}
 		return -1;
 	}
 	list = strdup(args[1]);

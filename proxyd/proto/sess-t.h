@@ -47,6 +47,7 @@ struct px_sess {
 	uint64_t idle_ms;              /* when it last became idle */
 	uint64_t id;                   /* unique id, for logs and the CLI */
 	uint32_t nreq;                 /* requests started */
+	uint32_t hs_ms;                /* TLS handshake time (%Th), 0 if none */
 	uint16_t flags;                /* PX_SF_* */
 	uint8_t state;                 /* enum px_sess_state */
 };

@@ -45,6 +45,8 @@ static __thread struct px_list pressure_paused;
 static void sess_io(struct px_io *io, uint32_t events);
 static void sess_timeout(struct px_timer *t);
 static void idle_read(struct px_sess *sess);
+static void tcp_start(struct px_sess *sess);
+static void tcp_handshake(struct px_sess *sess);
 static void pressure_resume(struct px_timer *t);
 
 int px_sess_init(struct px_loop *loop)
@@ -215,7 +217,8 @@ static void log_connect(struct px_sess *sess)
 
 /* A TLS handshake that failed or timed out: logged as HAProxy does
  * ("<ip>:<port> [<date>] <frontend>/<bind>: <reason>"), then closed.
- * "option dontlognull" drops only connections closed without a word.
+ * "option dontlognull" drops the connections that ended before sending a
+ * whole ClientHello (closed or reset), as HAProxy does.
  */
 static void ssl_hs_end(struct px_sess *sess)
 {
@@ -225,7 +228,8 @@ static void ssl_hs_end(struct px_sess *sess)
 	int n;
 
 	if (fe->nloggers && !((fe->options & PX_OPT_DONTLOGNULL) &&
-	                      sess->cli.ssl_fail == PX_SSL_FAIL_EMPTY)) {
+	                      (sess->cli.ssl_fail == PX_SSL_FAIL_EMPTY ||
+	                       sess->cli.ssl_fail == PX_SSL_FAIL_ABORT))) {
 		px_fmt_date(&sess->accept_tv, 0, 1, date, sizeof(date));
 		px_addr_ip_str(&sess->src.sa, src, sizeof(src));
 		if (sess->bind && sess->bind->name)
@@ -239,6 +243,54 @@ static void ssl_hs_end(struct px_sess *sess)
 		            n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	}
 	sess_close(sess, 0);
+}
+
+/* The TCP stream of a session (mode tcp). */
+static void tcp_start(struct px_sess *sess)
+{
+	struct px_stream *s;
+
+	px_timer_del(sess->loop, &sess->timer);
+	s = px_stream_new(sess);
+	if (!s) {
+		sess_close(sess, 1);
+		return;
+	}
+	sess->strm = s;
+	sess->state = PX_SESS_ACTIVE;
+	sess->nreq = 1;
+	px_tcp_start(s);
+	px_stream_process(s);
+}
+
+/* Records when the TLS handshake of <sess> finished (%Th). */
+static void hs_note(struct px_sess *sess, uint32_t before)
+{
+	if ((before & PX_CF_SSL_HS) && !(sess->cli.flags & PX_CF_SSL_HS)) {
+		uint64_t d = sess->loop->now_ms - sess->accept_ms;
+
+		sess->hs_ms = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+	}
+}
+
+/* mode tcp over TLS: drives the handshake, then starts the stream. */
+static void tcp_handshake(struct px_sess *sess)
+{
+	struct px_conn *c = &sess->cli;
+	uint32_t before = c->flags;
+	int r = px_ssl_handshake(c);
+
+	hs_note(sess, before);
+	if (r > 0) {
+		tcp_start(sess);
+		return;
+	}
+	if (r < 0) {
+		ssl_hs_end(sess);
+		return;
+	}
+	if (px_sess_poll(sess, 1, 0) < 0)
+		sess_close(sess, 1);
 }
 
 void px_sess_accept(struct px_listener *li, int fd, const union px_sockaddr *addr,
@@ -290,17 +342,15 @@ void px_sess_accept(struct px_listener *li, int fd, const union px_sockaddr *add
 	}
 
 	if (fe->mode == PX_MODE_TCP) {
-		struct px_stream *s = px_stream_new(sess);
-
-		if (!s) {
-			sess_close(sess, 1);
+		/* Over TLS the stream waits for the handshake: its rules see
+		 * the SNI, and a client that fails never reaches a server.
+		 */
+		if (sess->cli.ssl) {
+			px_sess_set_timer(sess, px_tick_add(sess->accept_ms, fe->to.client));
+			tcp_handshake(sess);
 			return;
 		}
-		sess->strm = s;
-		sess->state = PX_SESS_ACTIVE;
-		sess->nreq = 1;
-		px_tcp_start(s);
-		px_stream_process(s);
+		tcp_start(sess);
 		return;
 	}
 	px_sess_set_timer(sess, px_tick_add(sess->accept_ms,
@@ -348,6 +398,11 @@ static struct px_stream *start_stream(struct px_sess *sess)
 	sess->state = PX_SESS_ACTIVE;
 	sess->nreq++;
 	s->t_idle = s->t_start - sess->idle_ms;
+	/* The first request's wait splits into the handshake and the rest. */
+	if (sess->nreq == 1 && sess->hs_ms) {
+		s->t_hs = sess->hs_ms < s->t_idle ? sess->hs_ms : (uint32_t)s->t_idle;
+		s->t_idle -= s->t_hs;
+	}
 	s->t_cli_act = s->t_start;
 	px_http_start(s);
 	return s;
@@ -392,12 +447,15 @@ static void empty_end(struct px_sess *sess, int timeout)
 static void idle_read(struct px_sess *sess)
 {
 	struct px_conn *c = &sess->cli;
+	uint32_t before = c->flags;
 	struct px_stream *s;
 	int n;
 
 	if (!(c->flags & PX_CF_RD_READY))
 		return;
 	n = px_conn_recv(c);
+	if (c->ssl)
+		hs_note(sess, before);
 	if (n > 0) {
 		s = start_stream(sess);
 		if (!s) {
@@ -453,6 +511,10 @@ static void sess_io(struct px_io *io, uint32_t events)
 	}
 	if (sess->state == PX_SESS_LINGER) {
 		linger_read(sess);
+		return;
+	}
+	if (sess->fe->mode == PX_MODE_TCP && (sess->cli.flags & PX_CF_SSL_HS)) {
+		tcp_handshake(sess);
 		return;
 	}
 	idle_read(sess);

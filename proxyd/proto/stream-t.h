@@ -123,6 +123,7 @@ struct px_stream {
 	uint64_t t_connected;          /* connection established */
 	uint64_t t_res;                /* response head complete */
 	uint64_t t_idle;               /* idle time before the request (Ti) */
+	uint32_t t_hs;                 /* TLS handshake time (Th), first request only */
 	uint64_t t_cli_act;            /* last progress on the client side */
 	uint64_t t_srv_act;            /* last progress on the server side */
 	uint64_t bytes_in;             /* bytes received from the client */

@@ -323,10 +323,12 @@ static int srv_connect(struct px_stream *s)
 	struct px_sess *sess = s->sess;
 	struct px_server *srv = s->srv;
 	struct px_srvconn *sc = NULL;
+	uint64_t key = srv->ssl ? px_ssl_srv_key(srv, s) : 0;
 	int err = 0;
 
 	if (sess->own) {
-		if (sess->own->srv == srv && !(s->flags & PX_STF_TIMEOUT_CONN)) {
+		if (sess->own->srv == srv && sess->own->key == key &&
+		    !(s->flags & PX_STF_TIMEOUT_CONN)) {
 			sc = px_sess_take_srvconn(sess);
 			return attach_conn(s, sc, 1);
 		}
@@ -334,7 +336,7 @@ static int srv_connect(struct px_stream *s)
 	}
 	if (!(s->flags & PX_STF_REUSED))
 		sc = px_srvconn_take_idle(srv, s->be->reuse, sess->nreq <= 1,
-		                          !!(s->flags & PX_STF_IDEMPOTENT));
+		                          !!(s->flags & PX_STF_IDEMPOTENT), key);
 	if (sc)
 		return attach_conn(s, sc, 1);
 	s->flags &= ~PX_STF_REUSED;
@@ -347,6 +349,7 @@ static int srv_connect(struct px_stream *s)
 		}
 		return conn_failed(s, 0);
 	}
+	sc->key = key;
 	if (srv->ssl && srv->ssl->enabled && px_ssl_srv_start(sc, s) < 0) {
 		px_srvconn_close(sc, 1);
 		s->t_connect = sess->loop->now_ms;

@@ -593,7 +593,8 @@ static void render_var(struct out *o, const struct lf_node *n,
 	const struct px_proxy *be = s && s->be ? s->be : NULL;
 	const struct px_server *srv = s ? (s->srv ? s->srv : s->prev_srv) : NULL;
 	union px_sockaddr a;
-	int64_t th = 0, ti, trq, tw, tc, trs, ta, tt;
+	int64_t th, ti, trq, tw, tc, trs, ta, tt;
+	th = s ? (int64_t)s->t_hs : 0;
 	ti = s ? (int64_t)s->t_idle : 0;
 	trq = s && s->t_hdr ? span(s->t_start, s->t_hdr) : -1;
 	tw = s && s->t_queue ? span(s->t_queue, s->t_dequeue ? s->t_dequeue : (uint64_t)end) :

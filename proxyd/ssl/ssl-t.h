@@ -55,6 +55,7 @@ struct px_ssl_cert {
 	struct ssl_ctx_st *ctx;
 	struct px_ssl_opts opts;    /* bind line's, with crt-list overrides */
 	char *file;
+	int http_only;              /* ALPN: select HTTP/1.x only (HTTP frontend) */
 };
 
 /* A name clients ask for (SNI) and the certificate answering it. */
@@ -91,9 +92,11 @@ struct px_ssl_srv {
 	char *sni_expr;             /* "sni EXPR" as written */
 	struct px_expr *sni;        /* compiled */
 	char *verifyhost;
+	char *check_sni;            /* "check-sni": SNI of health checks */
 	int no_reuse;               /* "no-ssl-reuse" */
 	struct ssl_ctx_st *ctx;
 	struct ssl_session_st *sess; /* last session, offered on new connections */
+	char sess_sni[256];          /* the SNI that session was made with, "" none */
 };
 
 /* "global" settings. */

@@ -101,13 +101,13 @@ static int parse_version(const char *s, uint16_t *out, char **err)
 			*out = versions[i].ver;
 			return 0;
 		}
-	px_strfmt(err, "unknown TLS version '%s' (expected TLSv1.0, TLSv1.1, TLSv1.2 or "
-	          "TLSv1.3)", s);
+	px_strfmt(err, "unknown TLS version '%s' (expected SSLv3, TLSv1.0, TLSv1.1, TLSv1.2 "
+	          "or TLSv1.3)", s);
 	return -1;
 }
 
-/* "all", or a comma-separated list of verify error numbers (or names as
- * OpenSSL's X509_V_ERR_... without the prefix, case-insensitive).
+/* "all", or a comma-separated list of verify error numbers (OpenSSL's
+ * X509_V_ERR_* values, e.g. 10 for an expired certificate).
  */
 static int parse_errlist(const char *s, uint64_t *map, uint8_t *all, char **err)
 {
@@ -247,9 +247,12 @@ int px_ssl_opts_parse(struct px_ssl_opts *o, char **args, int *i, int nargs, int
 	else if (!strcmp(kw, "no-sslv3"))
 		;   /* OpenSSL 3 has no SSLv3 */
 	else if (!strcmp(kw, "no-tlsv10") || !strcmp(kw, "no-tlsv11")) {
+		/* Only matters when an older minimum was asked for: the
+		 * default (TLS 1.2) already excludes both.
+		 */
 		uint16_t v = kw[8] == '0' ? TLS1_1_VERSION : TLS1_2_VERSION;
 
-		if (o->min_ver < v)
+		if (o->min_ver && o->min_ver < v)
 			o->min_ver = v;
 	} else if (!strcmp(kw, "no-tlsv12")) {
 		if (!o->min_ver || o->min_ver <= TLS1_2_VERSION)
@@ -392,6 +395,17 @@ static int kw_ssl_global(char **args, int nargs, struct px_cfg_ctx *ctx, char **
 	if (!strcmp(kw, "tune.ssl.lifetime")) {
 		uint64_t ms;
 
+		/* A bare number is seconds here, as in HAProxy. */
+		if (args[1][strspn(args[1], "0123456789")] == 0 && args[1][0]) {
+			uint64_t v;
+
+			if (px_parse_uint(args[1], 0x7fffffff, &v) < 0) {
+				px_strfmt(err, "invalid time '%s'", args[1]);
+				return -1;
+			}
+			g->lifetime = v ? (uint32_t)v : 1;
+			return 0;
+		}
 		if (px_parse_time(args[1], &ms, err) < 0)
 			return -1;
 		g->lifetime = ms < 1000 ? 1 : (uint32_t)(ms / 1000);
@@ -503,7 +517,7 @@ static void free_ctx(void *arg)
 /* Reads the certificate, its chain and its key from <file> (the key may be
  * in <file>.key instead) into <sctx>. Returns the leaf, or NULL with <err>.
  */
-static X509 *load_pem(SSL_CTX *sctx, const char *file, char **err)
+X509 *px_ssl_load_pem(SSL_CTX *sctx, const char *file, char **err)
 {
 	BIO *bio = BIO_new_file(file, "r");
 	X509 *leaf = NULL, *ca;
@@ -658,6 +672,7 @@ static struct px_ssl_cert *cert_new(struct build *bd, const char *file,
 	}
 	memset(cert, 0, sizeof(*cert));
 	cert->ctx = sctx;
+	cert->http_only = bd->b->fe->mode == PX_MODE_HTTP;
 	cert->file = px_gen_strdup(bd->ctx->gen, file);
 	if (entry)
 		cert->opts = *entry;
@@ -679,7 +694,7 @@ static struct px_ssl_cert *cert_new(struct build *bd, const char *file,
 	if (!cert->opts.ciphersuites)
 		cert->opts.ciphersuites = (char *)(g && g->bind_ciphersuites ?
 		                                   g->bind_ciphersuites : DEFAULT_SUITES);
-	leaf = load_pem(sctx, file, &err);
+	leaf = px_ssl_load_pem(sctx, file, &err);
 	if (!leaf || px_ssl_ctx_common(sctx, &cert->opts, g ? g->bind_ciphers : NULL,
 	                               g ? g->bind_ciphersuites : NULL, 1, &err) < 0) {
 		px_cfg_error(bd->ctx, "%s", err);
@@ -774,7 +789,7 @@ static int load_dir(struct build *bd, const char *dir)
 		n++;
 	}
 	closedir(d);
-	if (r == 0)
+	if (r == 0 && n)
 		qsort(names, n, sizeof(*names), cmp_name);
 	for (i = 0; i < n; i++) {
 		char path[4096];
@@ -853,10 +868,12 @@ static int crtlist_line(struct build *bd, char *line, const char *list, int line
 			if (strip)
 				args[1][vl - 1] = ']';
 			if (rr <= 0) {
-				px_cfg_error(ctx, "crt-list '%s' line %d: %s", list, lineno,
-				             rr < 0 ? err : "unknown option");
-				if (rr == 0)
-					px_cfg_error(ctx, "(option '%s')", t);
+				if (rr < 0)
+					px_cfg_error(ctx, "crt-list '%s' line %d: %s", list, lineno,
+					             err);
+				else
+					px_cfg_error(ctx, "crt-list '%s' line %d: unknown option "
+					             "'%s'", list, lineno, t);
 				free(err);
 				return -1;
 			}
@@ -873,7 +890,11 @@ static int crtlist_line(struct build *bd, char *line, const char *list, int line
 		px_cfg_error(ctx, "crt-list '%s' line %d: missing ']'", list, lineno);
 		return -1;
 	}
-	cert = cert_new(bd, tok[0], &o, &leaf);
+	{
+		char *path = px_ssl_path(ctx, bd->g ? bd->g->crt_base : NULL, tok[0]);
+
+		cert = path ? cert_new(bd, path, &o, &leaf) : NULL;
+	}
 	if (!cert)
 		return -1;
 	if (push_cert(bd, cert) < 0)
@@ -947,9 +968,33 @@ static void free_sni(void *arg)
 	free(arg);
 }
 
+/* The first name of an ALPN list (wire format) that is not HTTP/1.x. */
+const char *px_ssl_alpn_other(const unsigned char *w, uint32_t len, char *buf, size_t size)
+{
+	const unsigned char *p = w, *end = w + len;
+
+	for (; p < end && p + 1 + *p <= end; p += 1 + *p) {
+		if (*p == 8 && (!memcmp(p + 1, "http/1.1", 8) || !memcmp(p + 1, "http/1.0", 8)))
+			continue;
+		snprintf(buf, size, "%.*s", (int)*p, (const char *)p + 1);
+		return buf;
+	}
+	return NULL;
+}
+
+/* Names of the bind and server options, for suggestions on typos. */
+const char *const px_ssl_bind_kw_names[] = {
+	"ssl", "crt", "crt-list", "strict-sni", "ca-file", "crl-file", "ciphers",
+	"ciphersuites", "alpn", "verify", "ssl-min-ver", "ssl-max-ver", "ca-ignore-err",
+	"crt-ignore-err", "no-tls-tickets", "tls-tickets", "prefer-client-ciphers",
+	"no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13", "force-tlsv10",
+	"force-tlsv11", "force-tlsv12", "force-tlsv13", NULL
+};
+
 static void build_bind(struct build *bd)
 {
 	struct px_ssl_bind *sb = bd->sb;
+	char name[256];
 	int k;
 
 	for (k = 0; k < sb->ncrt; k++)
@@ -958,6 +1003,15 @@ static void build_bind(struct build *bd)
 	for (k = 0; k < sb->ncrt_list; k++)
 		if (load_crtlist(bd, sb->crt_list[k]) < 0)
 			bd->nerr++;
+	for (k = 0; k < sb->ncerts && bd->b->fe->mode == PX_MODE_HTTP; k++) {
+		const struct px_ssl_opts *o = &sb->certs[k]->opts;
+
+		if (o->alpn && px_ssl_alpn_other(o->alpn, o->alpn_len, name, sizeof(name))) {
+			px_cfg_warn(bd->ctx, "alpn: '%s' is never selected: proxyd speaks HTTP/1.1 "
+			            "to clients of an HTTP frontend", name);
+			break;
+		}
+	}
 	if (!bd->nerr && !sb->ncerts) {
 		px_cfg_error(bd->ctx, "'ssl' needs a certificate: add 'crt FILE' (a PEM file "
 		             "with the certificate, its chain and its key) or 'crt-list FILE'");

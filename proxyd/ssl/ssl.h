@@ -5,6 +5,8 @@
 #ifndef PX_SSL_SSL_H
 #define PX_SSL_SSL_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include "ssl/ssl-t.h"
 
 struct px_cfg_ctx;
@@ -40,8 +42,13 @@ void px_ssl_opts_merge(struct px_ssl_opts *dst, const struct px_ssl_opts *src);
 int px_ssl_ctx_common(struct ssl_ctx_st *sctx, const struct px_ssl_opts *o,
                       const char *def_ciphers, const char *def_suites, int server_side,
                       char **err);
+struct x509_st *px_ssl_load_pem(struct ssl_ctx_st *sctx, const char *file, char **err);
 char *px_ssl_path(struct px_cfg_ctx *ctx, const char *base, const char *file);
 void px_ssl_errstr(char **err, const char *what);
+
+const char *px_ssl_alpn_other(const unsigned char *w, uint32_t len, char *buf, size_t size);
+extern const char *const px_ssl_bind_kw_names[];
+extern const char *const px_ssl_srv_kw_names[];
 
 /* Client side (sslsrv.c). */
 int px_ssl_srv_finalize(struct px_cfg_ctx *ctx, struct px_server *srv);

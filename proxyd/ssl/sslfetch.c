@@ -1,7 +1,8 @@
 /* Sample fetches about TLS: the client connection (ssl_fc_*), the client
  * certificate (ssl_c_*), the frontend's own certificate (ssl_f_*) and the
- * server connection (ssl_bc_*). Names, types and formats are HAProxy's;
- * distinguished names print as "/C=FR/ST=.../CN=client1".
+ * server connection (ssl_bc_*). Names, types and formats are HAProxy's
+ * (ssl_fc_session_reused is proxyd's name for HAProxy's ssl_fc_is_resumed;
+ * both work); distinguished names print as "/C=FR/ST=.../CN=client1".
  */
 #include <string.h>
 #include <strings.h>
@@ -435,6 +436,7 @@ static const struct px_fetch_kw ssl_fetch_kws[] = {
 	{ "ssl_fc_has_sni",        f_fc_has_sni,      "", NULL, B, ANY },
 	{ "ssl_fc_alpn",           f_fc_alpn,         "", NULL, S, ANY },
 	{ "ssl_fc_session_reused", f_fc_reused,       "", NULL, B, ANY },
+	{ "ssl_fc_is_resumed",     f_fc_reused,       "", NULL, B, ANY },
 	{ "ssl_fc_session_id",     f_fc_session_id,   "", NULL, BIN, ANY },
 	{ "ssl_fc_use_keysize",    f_fc_use_keysize,  "", NULL, I, ANY },
 	{ "ssl_fc_alg_keysize",    f_fc_alg_keysize,  "", NULL, I, ANY },
@@ -451,6 +453,7 @@ static const struct px_fetch_kw ssl_fetch_kws[] = {
 	{ "ssl_bc_cipher",         f_bc_cipher,       "", NULL, S, ANY },
 	{ "ssl_bc_alpn",           f_bc_alpn,         "", NULL, S, ANY },
 	{ "ssl_bc_session_reused", f_bc_reused,       "", NULL, B, ANY },
+	{ "ssl_bc_is_resumed",     f_bc_reused,       "", NULL, B, ANY },
 	{ "ssl_bc_session_id",     f_bc_session_id,   "", NULL, BIN, ANY },
 	{ "ssl_bc_use_keysize",    f_bc_use_keysize,  "", NULL, I, ANY },
 	{ 0 }

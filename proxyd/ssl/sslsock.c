@@ -31,8 +31,6 @@ const char *px_ssl_fail_str(int fail)
 	case PX_SSL_FAIL_TIMEOUT: return "Timeout during SSL handshake";
 	case PX_SSL_FAIL_CRT:     return "SSL client certificate not trusted";
 	case PX_SSL_FAIL_CA:      return "SSL client CA chain cannot be verified";
-	case PX_SSL_FAIL_SNI:     return "SSL handshake failure (no certificate for the "
-	                                 "requested name, strict-sni)";
 	default:                  return "SSL handshake failure";
 	}
 }
@@ -84,18 +82,19 @@ static int verify_cb(int ok, X509_STORE_CTX *xs)
 }
 
 /* Finds the certificate for <name> (lower case): an exact name, then a
- * wildcard one level up; names a crt-list excludes with "!" do not count.
+ * wildcard one level up. A certificate a crt-list excludes for the name
+ * with "!name" is skipped in both passes (a wildcard with exceptions).
  */
 static struct px_ssl_cert *sni_lookup(const struct px_ssl_bind *sb, const char *name)
 {
 	const char *dot = strchr(name, '.');
 	char wild[260];
 	const char *key = name;
-	int pass;
+	const struct px_ssl_cert *excl[8];
+	int pass, nexcl = 0;
 
 	for (pass = 0; pass < 2; pass++) {
-		const struct px_ssl_cert *excl[8];
-		int lo = 0, hi = sb->nsni, nexcl = 0, k;
+		int lo = 0, hi = sb->nsni, k;
 
 		if (pass == 1) {
 			if (!dot || strlen(dot) + 2 > sizeof(wild))
@@ -197,13 +196,24 @@ static int alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
                    const unsigned char *in, unsigned int inlen, void *arg)
 {
 	const struct px_ssl_cert *cert = arg;
-	unsigned char *sel;
+	const unsigned char *p = cert->opts.alpn, *end = p + cert->opts.alpn_len;
+	unsigned int i;
 
-	if (SSL_select_next_proto(&sel, outlen, cert->opts.alpn, cert->opts.alpn_len,
-	                          in, inlen) != OPENSSL_NPN_NEGOTIATED)
-		return SSL_TLSEXT_ERR_NOACK;
-	*out = sel;
-	return SSL_TLSEXT_ERR_OK;
+	/* Our preference order; an HTTP frontend only picks what it speaks
+	 * (HTTP/1.x), whatever the list says.
+	 */
+	for (; p < end && p + 1 + *p <= end; p += 1 + *p) {
+		if (cert->http_only && !(*p == 8 && (!memcmp(p + 1, "http/1.1", 8) ||
+		                                    !memcmp(p + 1, "http/1.0", 8))))
+			continue;
+		for (i = 0; i < inlen && i + 1 + in[i] <= inlen; i += 1 + in[i])
+			if (in[i] == *p && !memcmp(in + i + 1, p + 1, *p)) {
+				*out = in + i + 1;
+				*outlen = in[i];
+				return SSL_TLSEXT_ERR_OK;
+			}
+	}
+	return SSL_TLSEXT_ERR_NOACK;
 }
 
 int px_ssl_server_ctx_setup(SSL_CTX *sctx, struct px_ssl_bind *sb, struct px_ssl_cert *cert,
@@ -315,9 +325,15 @@ int px_ssl_handshake(struct px_conn *c)
 		return 0;
 	}
 	e = ERR_peek_error();
+	/* As HAProxy: a connection that ends before a whole ClientHello is
+	 * "closed" or "error" (what scanners and probes do); once the
+	 * handshake started, any end is a handshake failure.
+	 */
 	if (!c->ssl_fail) {
-		if (err == SSL_ERROR_ZERO_RETURN || (err == SSL_ERROR_SYSCALL && !e && !errno) ||
-		    (e && ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING))
+		if (SSL_get_state(c->ssl) != TLS_ST_BEFORE)
+			c->ssl_fail = PX_SSL_FAIL_HANDSHAKE;
+		else if (err == SSL_ERROR_ZERO_RETURN || (err == SSL_ERROR_SYSCALL && !e && !errno) ||
+		         (e && ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING))
 			c->ssl_fail = PX_SSL_FAIL_EMPTY;
 		else if (err == SSL_ERROR_SYSCALL && !e)
 			c->ssl_fail = PX_SSL_FAIL_ABORT;

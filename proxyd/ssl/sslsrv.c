@@ -2,6 +2,7 @@
  * client context of each server, the handshake started on a new
  * connection with its SNI and the session kept for resumption.
  */
+#include <stdio.h>
 #include <string.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -24,12 +25,24 @@
 
 static __thread struct px_pool sni_pool = PX_POOL_INIT("ssl-sni", SNI_MAX);
 
+const char *const px_ssl_srv_kw_names[] = {
+	"ssl", "no-ssl", "check-ssl", "no-check-ssl", "crt", "sni", "verifyhost",
+	"no-verifyhost", "no-ssl-reuse", "ssl-reuse", "check-sni", "ca-file", "crl-file",
+	"ciphers", "ciphersuites", "alpn", "verify", "ssl-min-ver", "ssl-max-ver",
+	"no-tls-tickets", "tls-tickets", "no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12",
+	"no-tlsv13", "force-tlsv10", "force-tlsv11", "force-tlsv12", "force-tlsv13", NULL
+};
+
 int px_ssl_srv_opt(struct px_ssl_srv **ssp, const void *owner, char **args, int *i,
                    int nargs, struct px_cfg_ctx *ctx, char **err)
 {
 	static const char *const own[] = {
 		"ssl", "no-ssl", "check-ssl", "no-check-ssl", "crt", "sni", "verifyhost",
-		"no-ssl-reuse", "ssl-reuse", "no-verifyhost",
+		"no-ssl-reuse", "ssl-reuse", "no-verifyhost", "check-sni",
+	};
+	static const char *const bind_only[] = {
+		"ca-ignore-err", "crt-ignore-err", "prefer-client-ciphers", "strict-sni",
+		"crt-list",
 	};
 	struct px_ssl_global *g = px_ssl_global(ctx);
 	struct px_ssl_srv *ss = *ssp;
@@ -37,6 +50,12 @@ int px_ssl_srv_opt(struct px_ssl_srv **ssp, const void *owner, char **args, int 
 	size_t k;
 	int r;
 
+	for (k = 0; k < PX_ARRAY_SIZE(bind_only); k++)
+		if (!strcmp(kw, bind_only[k])) {
+			px_strfmt(err, "'%s' is a bind option; it has no meaning on a server "
+			          "line", kw);
+			return -1;
+		}
 	for (k = 0; k < PX_ARRAY_SIZE(own); k++)
 		if (!strcmp(kw, own[k]))
 			break;
@@ -81,6 +100,8 @@ int px_ssl_srv_opt(struct px_ssl_srv **ssp, const void *owner, char **args, int 
 			ss->crt = px_ssl_path(ctx, g->crt_base, args[*i]);
 		} else if (!strcmp(kw, "verifyhost")) {
 			ss->verifyhost = px_gen_strdup(ctx->gen, args[*i]);
+		} else if (!strcmp(kw, "check-sni")) {
+			ss->check_sni = px_gen_strdup(ctx->gen, args[*i]);
 		} else {
 			ss->sni_expr = px_gen_strdup(ctx->gen, args[*i]);
 			ss->sni = px_expr_parse(args[*i], strlen(args[*i]), PX_USE_REQ, ctx, err);
@@ -98,12 +119,14 @@ int px_ssl_srv_opt(struct px_ssl_srv **ssp, const void *owner, char **args, int 
 static int new_session_cb(SSL *ssl, SSL_SESSION *sess)
 {
 	struct px_server *srv = SSL_get_ex_data(ssl, px_ssl_srv_idx);
+	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
 
 	if (!srv || !srv->ssl || srv->ssl->no_reuse)
 		return 0;
 	if (srv->ssl->sess)
 		SSL_SESSION_free(srv->ssl->sess);
 	srv->ssl->sess = sess;
+	snprintf(srv->ssl->sess_sni, sizeof(srv->ssl->sess_sni), "%s", name ? name : "");
 	return 1;   /* we keep the reference */
 }
 
@@ -118,14 +141,17 @@ static void srv_cleanup(void *arg)
 	ss->ctx = NULL;
 }
 
+static int srv_build(struct px_cfg_ctx *ctx, struct px_server *srv, struct px_ssl_srv *ss,
+                     const struct px_ssl_global *g, char **errp);
+
 /* Builds the client context of <srv>. Returns 0, or -1 (error reported). */
 int px_ssl_srv_finalize(struct px_cfg_ctx *ctx, struct px_server *srv)
 {
 	struct px_ssl_srv *ss = srv->ssl;
 	const struct px_ssl_global *g = ctx->gen->global.ssl;
-	SSL_CTX *sctx;
-	char *err = NULL;
-	int implicit;
+	char *err = NULL, name[256];
+	const char *file = ctx->file, *other = NULL;
+	int line = ctx->line, r;
 
 	if (!ss || (!ss->enabled && !ss->check_ssl))
 		return 0;
@@ -143,21 +169,74 @@ int px_ssl_srv_finalize(struct px_cfg_ctx *ctx, struct px_server *srv)
 		n->owner = srv;
 		srv->ssl = ss = n;
 	}
+	ctx->file = srv->file;
+	ctx->line = srv->line;
+	if (srv->be->mode == PX_MODE_HTTP && ss->opts.alpn)
+		other = px_ssl_alpn_other(ss->opts.alpn, ss->opts.alpn_len, name, sizeof(name));
+	r = srv_build(ctx, srv, ss, g, &err);
+	if (r < 0) {
+		px_cfg_error(ctx, "server '%s/%s': %s", srv->be->id, srv->id, err);
+		free(err);
+	} else if (r == 1) {
+		px_cfg_warn(ctx, "server '%s/%s' uses TLS without checking the server's "
+		            "certificate; add 'verify required ca-file FILE' to check it, or "
+		            "'verify none' to say it is on purpose", srv->be->id, srv->id);
+	}
+	if (r >= 0 && other)
+		px_cfg_warn(ctx, "server '%s/%s': alpn '%s' is not offered: proxyd speaks "
+		            "HTTP/1.1 to servers of an HTTP backend", srv->be->id, srv->id, other);
+	ctx->file = file;
+	ctx->line = line;
+	return r < 0 ? -1 : 0;
+}
+
+/* Only HTTP/1.x names of an ALPN list (wire format), in place. */
+static uint32_t alpn_http_only(unsigned char *w, uint32_t len)
+{
+	uint32_t i = 0, o = 0;
+
+	while (i < len && i + 1 + w[i] <= len) {
+		uint32_t n = 1 + w[i];
+
+		if (w[i] == 8 && (!memcmp(w + i + 1, "http/1.1", 8) ||
+		                  !memcmp(w + i + 1, "http/1.0", 8))) {
+			memmove(w + o, w + i, n);
+			o += n;
+		}
+		i += n;
+	}
+	return o;
+}
+
+/* The client context of one server. Returns 0, 1 when its certificate
+ * will not be checked without the user saying so, or -1 with <err>.
+ */
+static int srv_build(struct px_cfg_ctx *ctx, struct px_server *srv, struct px_ssl_srv *ss,
+                     const struct px_ssl_global *g, char **errp)
+{
+	SSL_CTX *sctx;
+	char *err = NULL;
+	int implicit;
+
 	if (g)
 		px_ssl_opts_merge(&ss->opts, &g->srv_opts);
-	implicit = !ss->opts.verify && !(g && g->srv_verify);
+	/* As HAProxy: a server certificate is checked unless told otherwise;
+	 * with no CA to check it against, proxyd warns (HAProxy refuses).
+	 */
+	implicit = !ss->opts.verify && !(g && g->srv_verify) && !ss->opts.ca_file;
 	if (!ss->opts.verify)
-		ss->opts.verify = g && g->srv_verify ? g->srv_verify : PX_SSL_VERIFY_NONE;
+		ss->opts.verify = g && g->srv_verify ? g->srv_verify :
+		                  ss->opts.ca_file ? PX_SSL_VERIFY_REQUIRED : PX_SSL_VERIFY_NONE;
 	if (ss->opts.verify == PX_SSL_VERIFY_REQUIRED && !ss->opts.ca_file) {
-		px_cfg_error(ctx, "server '%s/%s': 'verify required' needs a 'ca-file' with "
-		             "the authorities that sign the server's certificate (or "
-		             "'verify none' to accept any certificate)", srv->be->id, srv->id);
+		px_strfmt(errp, "'verify required' needs a 'ca-file' with the authorities "
+		          "that sign the server's certificate (or 'verify none' to accept any "
+		          "certificate)");
 		return -1;
 	}
 	sctx = SSL_CTX_new(TLS_client_method());
 	if (!sctx || px_gen_on_free(ctx->gen, srv_cleanup, ss) < 0) {
 		SSL_CTX_free(sctx);
-		px_cfg_error(ctx, "out of memory");
+		px_strfmt(errp, "out of memory");
 		return -1;
 	}
 	ss->ctx = sctx;
@@ -167,18 +246,22 @@ int px_ssl_srv_finalize(struct px_cfg_ctx *ctx, struct px_server *srv)
 	SSL_CTX_set_verify(sctx, ss->opts.verify == PX_SSL_VERIFY_REQUIRED ?
 	                   SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
 	if (ss->crt) {
-		if (SSL_CTX_use_certificate_chain_file(sctx, ss->crt) != 1) {
-			px_ssl_errstr(&err, "cannot load the client certificate");
-			px_strfmt(&err, "crt '%s': %s", ss->crt, err);
+		X509 *leaf = px_ssl_load_pem(sctx, ss->crt, &err);
+
+		if (!leaf)
+			goto fail;
+		X509_free(leaf);
+	}
+	if (ss->opts.alpn && srv->be->mode == PX_MODE_HTTP) {
+		unsigned char *w = px_gen_alloc(ctx->gen, ss->opts.alpn_len);
+
+		if (!w) {
+			px_strfmt(&err, "out of memory");
 			goto fail;
 		}
-		if (SSL_CTX_use_PrivateKey_file(sctx, ss->crt, SSL_FILETYPE_PEM) != 1 ||
-		    SSL_CTX_check_private_key(sctx) != 1) {
-			ERR_clear_error();
-			px_strfmt(&err, "crt '%s': no private key matching the certificate",
-			          ss->crt);
-			goto fail;
-		}
+		memcpy(w, ss->opts.alpn, ss->opts.alpn_len);
+		ss->opts.alpn_len = alpn_http_only(w, ss->opts.alpn_len);
+		ss->opts.alpn = ss->opts.alpn_len ? w : NULL;
 	}
 	if (ss->opts.alpn && SSL_CTX_set_alpn_protos(sctx, ss->opts.alpn, ss->opts.alpn_len)) {
 		px_ssl_errstr(&err, "invalid alpn");
@@ -190,16 +273,11 @@ int px_ssl_srv_finalize(struct px_cfg_ctx *ctx, struct px_server *srv)
 	SSL_CTX_set_read_ahead(sctx, 1);
 	if (g && g->maxrecord)
 		SSL_CTX_set_max_send_fragment(sctx, g->maxrecord);
-	if (implicit)
-		px_cfg_warn(ctx, "server '%s/%s' uses TLS without checking the server's "
-		            "certificate; add 'verify required ca-file FILE' to check it, or "
-		            "'verify none' to say it is on purpose", srv->be->id, srv->id);
 	if (ss->sni && !srv->be->ssl_sni)
 		srv->be->ssl_sni = ss->sni;
-	return 0;
+	return implicit;
  fail:
-	px_cfg_error(ctx, "server '%s/%s': %s", srv->be->id, srv->id, err);
-	free(err);
+	*errp = err;
 	return -1;
 }
 
@@ -240,34 +318,77 @@ static int sni_ok(const char *p)
 	return 1;
 }
 
+/* The SNI a connection of <srv> for stream <s> is made with, in <buf>
+ * (SNI_MAX bytes): "" for none. A port the value carries ("Host: h:8443")
+ * is dropped; a value that is not a host name is not sent.
+ */
+static const char *srv_sni(const struct px_server *srv, struct px_stream *s, char *buf)
+{
+	const struct px_ssl_srv *ss = srv->ssl;
+	const char *v = NULL;
+	size_t len = 0;
+
+	buf[0] = 0;
+	if (!ss || !ss->sni || !s)
+		return buf;
+	if (ss->sni == srv->be->ssl_sni) {
+		v = s->sni;
+		len = v ? strlen(v) : 0;
+	} else {
+		/* Another expression than the backend's first: no request
+		 * head here, connection-level fetches and variables work.
+		 */
+		struct px_smp_ctx sctx = { .sess = s->sess, .s = s, .phase = PX_USE_REQ };
+		struct px_smp smp;
+
+		if (px_expr_eval(ss->sni, &sctx, &smp) && px_smp_cast(&smp, PX_SMP_STR)) {
+			v = smp.u.str.p;
+			len = smp.u.str.len;
+		}
+	}
+	if (!v || !len || len >= SNI_MAX)
+		return buf;
+	memcpy(buf, v, len);
+	buf[len] = 0;
+	{
+		char *colon = strrchr(buf, ':');
+
+		if (colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1))
+			*colon = 0;
+	}
+	if (!sni_ok(buf))
+		buf[0] = 0;
+	return buf;
+}
+
+/* Which idle connections of <srv> a stream may take: those made with the
+ * same SNI (a connection whose certificate was checked for one name must
+ * not carry requests for another). 0 for servers without "sni".
+ */
+uint64_t px_ssl_srv_key(const struct px_server *srv, struct px_stream *s)
+{
+	char buf[SNI_MAX];
+	const unsigned char *p;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	if (!srv->ssl || !srv->ssl->sni || !srv->ssl->enabled)
+		return 0;
+	for (p = (const unsigned char *)srv_sni(srv, s, buf); *p; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	return h | 1;
+}
+
 int px_ssl_srv_start(struct px_srvconn *sc, struct px_stream *s)
 {
 	struct px_server *srv = sc->srv;
 	struct px_ssl_srv *ss = srv->ssl;
-	const char *sni = NULL;
+	const char *sni;
 	char buf[SNI_MAX];
 	SSL *ssl;
 
-	if (ss->sni) {
-		if (ss->sni == srv->be->ssl_sni) {
-			sni = s ? s->sni : NULL;
-		} else if (s) {
-			/* Another expression than the backend's first: no
-			 * request head here, connection-level fetches work.
-			 */
-			struct px_smp_ctx sctx = { .sess = s->sess, .s = s, .phase = PX_USE_REQ };
-			struct px_smp smp;
-
-			if (px_expr_eval(ss->sni, &sctx, &smp) && px_smp_cast(&smp, PX_SMP_STR) &&
-			    smp.u.str.len && smp.u.str.len < sizeof(buf)) {
-				memcpy(buf, smp.u.str.p, smp.u.str.len);
-				buf[smp.u.str.len] = 0;
-				sni = buf;
-			}
-		}
-		if (sni && !sni_ok(sni))
-			sni = NULL;
-	}
+	sni = srv_sni(srv, s, buf);
+	if (!*sni)
+		sni = NULL;
 	ssl = SSL_new(ss->ctx);
 	if (!ssl || !SSL_set_fd(ssl, sc->conn.io.fd))
 		goto fail;
@@ -282,10 +403,10 @@ int px_ssl_srv_start(struct px_srvconn *sc, struct px_stream *s)
 		if (host && !SSL_set1_host(ssl, host))
 			goto fail;
 	}
-	/* Resume the server's last session, unless SNI makes it another
-	 * site's.
+	/* Resume the server's last session when it was made for the same
+	 * name (or both without one).
 	 */
-	if (ss->sess && !ss->no_reuse && !ss->sni)
+	if (ss->sess && !ss->no_reuse && !strcmp(ss->sess_sni, sni ? sni : ""))
 		SSL_set_session(ssl, ss->sess);
 	sc->conn.ssl = ssl;
 	sc->conn.flags |= PX_CF_SSL_HS;
