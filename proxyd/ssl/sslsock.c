@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
@@ -268,13 +269,12 @@ int px_ssl_accept(struct px_conn *c, const struct px_ssl_bind *sb)
 {
 	SSL *ssl = SSL_new(sb->certs[0]->ctx);
 
-	if (!ssl || !SSL_set_fd(ssl, c->io.fd)) {
+	if (!ssl || px_ssl_attach(ssl, c) < 0) {
 		SSL_free(ssl);
 		ERR_clear_error();
 		return -1;
 	}
 	SSL_set_accept_state(ssl);
-	SSL_set_ex_data(ssl, px_ssl_conn_idx, c);
 	c->ssl = ssl;
 	c->flags |= PX_CF_SSL_HS;
 	return 0;
@@ -301,6 +301,83 @@ void px_ssl_close(struct px_conn *c, int notify)
 }
 
 /* --- I/O --------------------------------------------------------------------- */
+
+/* OpenSSL reads and writes the socket through this BIO. Beside plain
+ * recv()/send(), it tells px_ssl_recv() when a read came back short: the
+ * socket is then empty, and once OpenSSL holds nothing more either, the
+ * connection waits for the next epoll edge instead of paying a read()
+ * that would only say EAGAIN.
+ */
+static BIO_METHOD *bio_meth;
+
+static int bio_read(BIO *b, char *buf, int len)
+{
+	struct px_conn *c = BIO_get_data(b);
+	ssize_t n;
+
+	BIO_clear_retry_flags(b);
+	n = recv(c->io.fd, buf, (size_t)len, 0);
+	if (n > 0) {
+		if (n < len)
+			c->flags |= PX_CF_SSL_DRAINED;
+		else
+			c->flags &= ~PX_CF_SSL_DRAINED;
+		return (int)n;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		BIO_set_retry_read(b);
+	return (int)n;
+}
+
+static int bio_write(BIO *b, const char *buf, int len)
+{
+	struct px_conn *c = BIO_get_data(b);
+	ssize_t n;
+
+	BIO_clear_retry_flags(b);
+	n = send(c->io.fd, buf, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		BIO_set_retry_write(b);
+	return (int)n;
+}
+
+static long bio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	(void)b;
+	(void)num;
+	(void)ptr;
+	return cmd == BIO_CTRL_FLUSH;
+}
+
+static int bio_create(BIO *b)
+{
+	BIO_set_init(b, 1);
+	return 1;
+}
+
+__attribute__((constructor)) static void bio_setup(void)
+{
+	bio_meth = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "proxyd socket");
+	if (!bio_meth)
+		return;
+	BIO_meth_set_read(bio_meth, bio_read);
+	BIO_meth_set_write(bio_meth, bio_write);
+	BIO_meth_set_ctrl(bio_meth, bio_ctrl);
+	BIO_meth_set_create(bio_meth, bio_create);
+}
+
+/* Makes <ssl> use the socket of <c>. Returns 0, or -1 when out of memory. */
+int px_ssl_attach(SSL *ssl, struct px_conn *c)
+{
+	BIO *b = bio_meth ? BIO_new(bio_meth) : NULL;
+
+	if (!b)
+		return -1;
+	BIO_set_data(b, c);
+	SSL_set_bio(ssl, b, b);
+	SSL_set_ex_data(ssl, px_ssl_conn_idx, c);
+	return 0;
+}
 
 static void want(struct px_conn *c, int err)
 {
@@ -366,11 +443,15 @@ int px_ssl_recv(struct px_conn *c)
 		return -2;
 	n = SSL_read(c->ssl, px_buf_tail(&c->buf), (int)(room > 0x40000000 ? 0x40000000 : room));
 	if (n > 0) {
-		/* A short read says nothing of the socket: OpenSSL may hold
-		 * more records. Only WANT_READ clears the flag.
+		/* A short TLS read says nothing of the socket: OpenSSL may
+		 * hold more records. The socket is known empty when the BIO's
+		 * last recv() came back short and OpenSSL holds nothing.
 		 */
 		c->buf.len += (uint32_t)n;
 		c->flags |= PX_CF_RD_ANY;
+		if ((c->flags & PX_CF_SSL_DRAINED) && !(c->flags & PX_CF_HUP) &&
+		    !SSL_has_pending(c->ssl))
+			c->flags &= ~PX_CF_RD_READY;
 		return n;
 	}
 	err = SSL_get_error(c->ssl, n);

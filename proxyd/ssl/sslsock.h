@@ -13,6 +13,7 @@ struct px_ssl_bind;
 struct px_ssl_cert;
 struct px_ssl_global;
 struct ssl_ctx_st;
+struct ssl_st;
 
 /* Same contracts as px_conn_recv() and px_conn_send(). During the
  * handshake they drive it and report "nothing yet" (-2, 0); a failed
@@ -29,6 +30,9 @@ int px_ssl_handshake(struct px_conn *c);
  * -1 when out of memory.
  */
 int px_ssl_accept(struct px_conn *c, const struct px_ssl_bind *sb);
+
+/* Makes OpenSSL's <ssl> use the socket of <c> (proxyd's BIO). */
+int px_ssl_attach(struct ssl_st *ssl, struct px_conn *c);
 
 /* Frees the TLS state of <c> (before its socket is closed), sending
  * close_notify first when <notify> and the session is sound.

@@ -390,10 +390,9 @@ int px_ssl_srv_start(struct px_srvconn *sc, struct px_stream *s)
 	if (!*sni)
 		sni = NULL;
 	ssl = SSL_new(ss->ctx);
-	if (!ssl || !SSL_set_fd(ssl, sc->conn.io.fd))
+	if (!ssl || px_ssl_attach(ssl, &sc->conn) < 0)
 		goto fail;
 	SSL_set_connect_state(ssl);
-	SSL_set_ex_data(ssl, px_ssl_conn_idx, &sc->conn);
 	SSL_set_ex_data(ssl, px_ssl_srv_idx, srv);
 	if (sni && !SSL_set_tlsext_host_name(ssl, sni))
 		goto fail;
