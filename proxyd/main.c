@@ -21,6 +21,7 @@
 #include "core/ev.h"
 #include "core/log.h"
 #include "core/pool.h"
+#include "ssl/sslsock.h"
 #include "proto/http.h"
 #include "proto/listener.h"
 #include "proto/sess.h"
@@ -275,6 +276,7 @@ static void signal_io(struct px_io *io, uint32_t events)
 static void housekeeping_fn(struct px_timer *t)
 {
 	px_pool_trim(64);
+	px_ssl_housekeeping(px_gen_cur, loop.now_ms);
 	if (px_stopping && !px_sess_count())
 		px_loop_stop(&loop);
 	px_timer_set(&loop, t, loop.now_ms + 1000);

@@ -13,11 +13,15 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include "core/buf.h"
+#include "cfg/cfg-t.h"
+#include "core/list.h"
 #include "proto/conn.h"
+#include "proto/listener-t.h"
 #include "ssl/ssl.h"
 #include "ssl/sslsock.h"
 
@@ -247,7 +251,11 @@ int px_ssl_server_ctx_setup(SSL_CTX *sctx, struct px_ssl_bind *sb, struct px_ssl
 	if (g && !g->cachesize) {
 		SSL_CTX_set_session_cache_mode(sctx, SSL_SESS_CACHE_OFF);
 	} else {
-		SSL_CTX_set_session_cache_mode(sctx, SSL_SESS_CACHE_SERVER);
+		/* Expired sessions go in px_ssl_housekeeping(), not in a
+		 * walk of the whole cache every 255 handshakes.
+		 */
+		SSL_CTX_set_session_cache_mode(sctx, SSL_SESS_CACHE_SERVER |
+		                               SSL_SESS_CACHE_NO_AUTO_CLEAR);
 		SSL_CTX_sess_set_cache_size(sctx, g ? g->cachesize : 20000);
 	}
 	SSL_CTX_set_timeout(sctx, g ? g->lifetime : 300);
@@ -263,6 +271,25 @@ int px_ssl_server_ctx_setup(SSL_CTX *sctx, struct px_ssl_bind *sb, struct px_ssl
 	if (cert->opts.alpn)
 		SSL_CTX_set_alpn_select_cb(sctx, alpn_cb, cert);
 	return 0;
+}
+
+/* Called every second: every 10 s, drops the expired sessions of the
+ * caches of <gen>'s TLS bind lines.
+ */
+void px_ssl_housekeeping(struct px_gen *gen, uint64_t now_ms)
+{
+	static uint64_t last;
+	struct px_list *e;
+
+	if (!gen || now_ms - last < 10000)
+		return;
+	last = now_ms;
+	px_list_for_each(e, &gen->binds) {
+		const struct px_bind *b = px_container_of(e, struct px_bind, gen_link);
+
+		if (b->ssl && b->ssl->ncerts)
+			SSL_CTX_flush_sessions(b->ssl->certs[0]->ctx, (long)time(NULL));
+	}
 }
 
 int px_ssl_accept(struct px_conn *c, const struct px_ssl_bind *sb)

@@ -5,6 +5,7 @@
 #define PX_SSL_SSLSOCK_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "ssl/ssl-t.h"
 
@@ -14,6 +15,7 @@ struct px_ssl_cert;
 struct px_ssl_global;
 struct ssl_ctx_st;
 struct ssl_st;
+struct px_gen;
 
 /* Same contracts as px_conn_recv() and px_conn_send(). During the
  * handshake they drive it and report "nothing yet" (-2, 0); a failed
@@ -33,6 +35,9 @@ int px_ssl_accept(struct px_conn *c, const struct px_ssl_bind *sb);
 
 /* Makes OpenSSL's <ssl> use the socket of <c> (proxyd's BIO). */
 int px_ssl_attach(struct ssl_st *ssl, struct px_conn *c);
+
+/* Periodic upkeep of the session caches of generation <gen>. */
+void px_ssl_housekeeping(struct px_gen *gen, uint64_t now_ms);
 
 /* Frees the TLS state of <c> (before its socket is closed), sending
  * close_notify first when <notify> and the session is sound.
