@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include "core/buf.h"
@@ -221,10 +222,36 @@ static int alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 	return SSL_TLSEXT_ERR_NOACK;
 }
 
+/* SHA-256 of the bind line's secret and the client verification
+ * settings of <o>, in <out> (32 bytes).
+ */
+static int sid_ctx_for(const struct px_ssl_bind *sb, const struct px_ssl_opts *o,
+                       unsigned char *out)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char v = o->verify, all[2] = { o->ca_ignore_all, o->crt_ignore_all };
+	const char *ca = o->ca_file ? o->ca_file : "", *crl = o->crl_file ? o->crl_file : "";
+	unsigned int len = 0;
+	int ok;
+
+	ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&
+	     EVP_DigestUpdate(md, sb->sid_ctx, sizeof(sb->sid_ctx)) &&
+	     EVP_DigestUpdate(md, &v, 1) && EVP_DigestUpdate(md, all, 2) &&
+	     EVP_DigestUpdate(md, ca, strlen(ca) + 1) &&
+	     EVP_DigestUpdate(md, crl, strlen(crl) + 1) &&
+	     EVP_DigestUpdate(md, o->ca_ignore, sizeof(o->ca_ignore)) &&
+	     EVP_DigestUpdate(md, o->crt_ignore, sizeof(o->crt_ignore)) &&
+	     EVP_DigestFinal_ex(md, out, &len) && len == 32;
+	EVP_MD_CTX_free(md);
+	ERR_clear_error();
+	return ok ? 0 : -1;
+}
+
 int px_ssl_server_ctx_setup(SSL_CTX *sctx, struct px_ssl_bind *sb, struct px_ssl_cert *cert,
                             const struct px_ssl_global *g)
 {
 	static const unsigned char zero[sizeof(sb->sid_ctx)];
+	unsigned char sid[SSL_MAX_SID_CTX_LENGTH];
 	int mode = SSL_VERIFY_NONE;
 
 	SSL_CTX_set_ex_data(sctx, px_ssl_cert_idx, cert);
@@ -240,13 +267,17 @@ int px_ssl_server_ctx_setup(SSL_CTX *sctx, struct px_ssl_bind *sb, struct px_ssl
 			SSL_CTX_set_client_CA_list(sctx, cas);
 		ERR_clear_error();
 	}
-	/* One session id context per bind line: sessions resume across its
-	 * certificates, never on another listener.
+	/* Session id contexts: one secret per bind line, so that sessions
+	 * never resume on another listener, mixed with how the certificate
+	 * verifies clients, so that a session made where no client
+	 * certificate was asked for never resumes where one is required.
+	 * OpenSSL refuses a session whose context differs (TLS 1.2 and 1.3).
 	 */
 	if (!memcmp(sb->sid_ctx, zero, sizeof(zero)) && RAND_bytes(sb->sid_ctx,
 	                                                         sizeof(sb->sid_ctx)) != 1)
 		return -1;
-	if (!SSL_CTX_set_session_id_context(sctx, sb->sid_ctx, sizeof(sb->sid_ctx)))
+	if (sid_ctx_for(sb, &cert->opts, sid) < 0 ||
+	    !SSL_CTX_set_session_id_context(sctx, sid, sizeof(sid)))
 		return -1;
 	if (g && !g->cachesize) {
 		SSL_CTX_set_session_cache_mode(sctx, SSL_SESS_CACHE_OFF);
