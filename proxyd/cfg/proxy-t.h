@@ -53,6 +53,8 @@ enum px_lb_algo {
 #define PX_OPT_HTTPLOG_CLF  0x0080   /* "option httplog clf" */
 #define PX_OPT_FWDFOR_IFNONE 0x0100  /* forwardfor if-none */
 #define PX_OPT_ALLBACKUPS   0x0200   /* balance over every backup server */
+#define PX_OPT_HTTPSLOG     0x0400   /* HTTPS log format (httplog + TLS facts) */
+#define PX_OPT_LOGFMTS      (PX_OPT_HTTPLOG | PX_OPT_HTTPSLOG | PX_OPT_TCPLOG)
 
 /* Timeouts in milliseconds, 0 when not set. */
 struct px_timeouts {

@@ -18,6 +18,8 @@
 
 #define HTTPLOG_FMT "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS " \
 	"%tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r"
+#define HTTPSLOG_FMT HTTPLOG_FMT " %[fc_err]/%[ssl_fc_err,hex]/%[ssl_c_err]/" \
+	"%[ssl_c_ca_err]/%[ssl_fc_is_resumed] %[ssl_fc_sni]/%sslv/%sslc"
 #define TCPLOG_FMT "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts " \
 	"%ac/%fc/%bc/%sc/%rc %sq/%bq"
 
@@ -480,6 +482,7 @@ static const struct {
 	{ "forwardfor", 0, PX_CAP_FE | PX_CAP_BE, opt_forwardfor },
 	{ "httplog", PX_OPT_HTTPLOG, PX_CAP_FE, NULL },
 	{ "tcplog", PX_OPT_TCPLOG, PX_CAP_FE, NULL },
+	{ "httpslog", PX_OPT_HTTPSLOG, PX_CAP_FE, NULL },
 	{ "http-ignore-probes", PX_OPT_IGN_PROBES, PX_CAP_FE, NULL },
 	{ "dontlognull", PX_OPT_DONTLOGNULL, PX_CAP_FE, NULL },
 	{ "redispatch", 0, PX_CAP_BE, opt_redispatch },
@@ -515,14 +518,13 @@ static int kw_option(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
 			ctx->px->options &= ~options[i].flag;
 		else
 			ctx->px->options |= options[i].flag;
-		/* httplog and tcplog replace each other. */
-		if (!ctx->negate && options[i].flag == PX_OPT_HTTPLOG)
-			ctx->px->options &= ~PX_OPT_TCPLOG;
-		if (!ctx->negate && options[i].flag == PX_OPT_TCPLOG)
-			ctx->px->options &= ~PX_OPT_HTTPLOG;
-		/* ... and a log-format written before them. */
-		if (!ctx->negate && (options[i].flag & (PX_OPT_HTTPLOG | PX_OPT_TCPLOG)))
+		/* httplog, httpslog and tcplog replace each other, and a
+		 * log-format written before them.
+		 */
+		if (!ctx->negate && (options[i].flag & PX_OPT_LOGFMTS)) {
+			ctx->px->options &= ~(PX_OPT_LOGFMTS & ~options[i].flag);
 			ctx->px->logfmt_str = NULL;
+		}
 		return 0;
 	}
 	near = px_closest(args[1], names, PX_ARRAY_SIZE(names));
@@ -596,10 +598,11 @@ static void finalize_proxy(struct px_cfg_ctx *ctx, struct px_proxy *px)
 			             px->defbe->mode == PX_MODE_HTTP ? "HTTP" : "TCP");
 			return;
 		}
-		if (px->mode == PX_MODE_TCP && (px->options & PX_OPT_HTTPLOG)) {
-			px_cfg_warn(ctx, "'option httplog' needs HTTP mode; %s '%s' falls back "
-			            "to 'option tcplog'", px->kind, px->id);
-			px->options = (px->options & ~PX_OPT_HTTPLOG) | PX_OPT_TCPLOG;
+		if (px->mode == PX_MODE_TCP && (px->options & (PX_OPT_HTTPLOG | PX_OPT_HTTPSLOG))) {
+			px_cfg_warn(ctx, "'option %s' needs HTTP mode; %s '%s' falls back "
+			            "to 'option tcplog'", px->options & PX_OPT_HTTPLOG ? "httplog" :
+			            "httpslog", px->kind, px->id);
+			px->options = (px->options & ~PX_OPT_LOGFMTS) | PX_OPT_TCPLOG;
 		}
 		if (!px->to.client)
 			px_cfg_warn(ctx, "missing 'timeout client' in %s '%s': clients that "
@@ -642,13 +645,14 @@ static void finalize_proxy(struct px_cfg_ctx *ctx, struct px_proxy *px)
 			 */
 			if (!px->nloggers)
 				px->logfmt = NULL;
-		} else if (px->nloggers && !(px->options & (PX_OPT_HTTPLOG | PX_OPT_TCPLOG))) {
+		} else if (px->nloggers && !(px->options & PX_OPT_LOGFMTS)) {
 			/* Without a log format option, HAProxy logs each
 			 * connection as it is accepted (sess.c).
 			 */
 			px->log_at_accept = 1;
 		} else if (px->nloggers) {
-			fmt = px->options & PX_OPT_HTTPLOG ? HTTPLOG_FMT : TCPLOG_FMT;
+			fmt = px->options & PX_OPT_HTTPLOG ? HTTPLOG_FMT :
+			      px->options & PX_OPT_HTTPSLOG ? HTTPSLOG_FMT : TCPLOG_FMT;
 			px->logfmt = px_logfmt_compile(ctx, fmt, &err);
 			if (!px->logfmt) {
 				px_cfg_error(ctx, "%s '%s': log format: %s", px->kind, px->id, err);

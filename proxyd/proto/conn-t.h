@@ -35,6 +35,7 @@ struct px_conn {
 	uint16_t ssl_ca_err;        /* first verify error at depth > 0 */
 	uint8_t ssl_ca_depth;       /* depth of that error */
 	uint8_t ssl_fail;           /* enum px_ssl_fail, why the handshake failed */
+	uint32_t ssl_err;           /* first OpenSSL error code (ssl_fc_err) */
 };
 
 #endif

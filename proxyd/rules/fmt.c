@@ -17,6 +17,7 @@
 #include "core/util.h"
 #include "proto/sess-t.h"
 #include "proto/stream-t.h"
+#include "ssl/sslsock.h"
 #include "rules/fmt.h"
 #include "rules/sample.h"
 
@@ -27,7 +28,7 @@ enum lf_var {
 	LFV_CS, LFV_TSC, LFV_TS, LFV_AC, LFV_FC, LFV_BC, LFV_SC, LFV_RC, LFV_SQ,
 	LFV_BQ, LFV_HR, LFV_HS, LFV_HRL, LFV_HSL, LFV_R, LFV_HM, LFV_HU, LFV_HP,
 	LFV_HV, LFV_FT, LFV_F, LFV_B_NAME, LFV_S, LFV_ID, LFV_PID, LFV_H,
-	LFV_MS, LFV_TS_UNIX, LFV_RT, LFV_O,
+	LFV_MS, LFV_TS_UNIX, LFV_RT, LFV_O, LFV_SSLV, LFV_SSLC,
 };
 
 static const struct {
@@ -48,7 +49,7 @@ static const struct {
 	{ "ft", LFV_FT }, { "f", LFV_F }, { "b", LFV_B_NAME }, { "s", LFV_S },
 	{ "ID", LFV_ID }, { "pid", LFV_PID }, { "H", LFV_H }, { "ms", LFV_MS },
 	{ "rt", LFV_RT }, { "o", LFV_O },
-	{ "Ts", LFV_TS_UNIX },
+	{ "Ts", LFV_TS_UNIX }, { "sslv", LFV_SSLV }, { "sslc", LFV_SSLC },
 };
 
 enum lf_node_type {
@@ -768,6 +769,13 @@ static void render_var(struct out *o, const struct lf_node *n,
 	case LFV_HV:
 		put_rline_part(o, s, 3, n->flags);
 		break;
+	case LFV_SSLV:
+	case LFV_SSLC: {
+		const char *v = px_ssl_conn_info(&sess->cli, n->var == LFV_SSLC);
+
+		put_str(o, v ? v : "-", strlen(v ? v : "-"), n->flags);
+		break;
+	}
 	case LFV_FT:
 		/* A TLS client connection shows as "frontend~". */
 		if (sess->cli.ssl) {

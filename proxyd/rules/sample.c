@@ -200,6 +200,28 @@ int px_smp_cast(struct px_smp *smp, int type)
 			return 1;
 		}
 		t = px_trash(&tsz);
+		if (type == PX_SMP_BIN && smp->type != PX_SMP_STR) {
+			/* As HAProxy: binary forms are the bytes themselves,
+			 * integers as 8 bytes in network order.
+			 */
+			uint32_t n;
+
+			if (smp->type == PX_SMP_IPV4) {
+				memcpy(t, &smp->u.v4, n = 4);
+			} else if (smp->type == PX_SMP_IPV6) {
+				memcpy(t, &smp->u.v6, n = 16);
+			} else {
+				uint64_t v = (uint64_t)smp->u.sint;
+
+				for (n = 0; n < 8; n++)
+					t[n] = (char)(v >> (56 - 8 * n));
+			}
+			smp->u.str.p = t;
+			smp->u.str.len = n;
+			smp->type = type;
+			smp->flags = 0;
+			return 1;
+		}
 		if (smp->type == PX_SMP_BOOL || smp->type == PX_SMP_SINT) {
 			int64_t v = smp->u.sint;
 			uint32_t n = 0;

@@ -15,6 +15,7 @@
 #include "proto/stream-t.h"
 #include "rules/sample.h"
 #include "ssl/ssl.h"
+#include "ssl/sslsock.h"
 
 #define S   PX_SMP_STR
 #define I   PX_SMP_SINT
@@ -102,8 +103,20 @@ SIDE_FETCH(f_fc_protocol, 0, return set_cstr(smp, SSL_get_version(ssl));)
 SIDE_FETCH(f_bc_protocol, 1, return set_cstr(smp, SSL_get_version(ssl));)
 SIDE_FETCH(f_fc_cipher, 0, return set_cstr(smp, SSL_get_cipher_name(ssl));)
 SIDE_FETCH(f_bc_cipher, 1, return set_cstr(smp, SSL_get_cipher_name(ssl));)
-SIDE_FETCH(f_fc_reused, 0, return set_int(smp, B, SSL_session_reused(ssl));)
-SIDE_FETCH(f_bc_reused, 1, return set_int(smp, B, SSL_session_reused(ssl));)
+/* As HAProxy: false (not absent) on a clear connection. */
+static int f_fc_reused(const struct px_arg *a, struct px_smp *smp, struct px_smp_ctx *ctx)
+{
+	SSL *ssl = fc_ssl(ctx);
+
+	return set_int(smp, B, ssl && SSL_session_reused(ssl));
+}
+
+static int f_bc_reused(const struct px_arg *a, struct px_smp *smp, struct px_smp_ctx *ctx)
+{
+	SSL *ssl = bc_ssl(ctx);
+
+	return set_int(smp, B, ssl && SSL_session_reused(ssl));
+}
 SIDE_FETCH(f_fc_sni, 0, return set_cstr(smp, SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name));)
 SIDE_FETCH(f_fc_has_sni, 0,
            return set_int(smp, B, SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name) != NULL);)
@@ -170,6 +183,27 @@ static int f_c_ca_err_depth(const struct px_arg *a, struct px_smp *smp,
                             struct px_smp_ctx *ctx)
 {
 	return fc_ssl(ctx) ? set_int(smp, I, ctx->sess->cli.ssl_ca_depth) : 0;
+}
+
+/* HAProxy's fc_err and fc_err_str: a request only exists once its
+ * connection succeeded, so they say 0 (and nothing) there; connection-level
+ * uses see the handshake's error.
+ */
+static int f_fc_err(const struct px_arg *a, struct px_smp *smp, struct px_smp_ctx *ctx)
+{
+	return ctx->sess ? set_int(smp, I, px_ssl_fail_id(ctx->sess->cli.ssl_fail)) : 0;
+}
+
+static int f_fc_err_str(const struct px_arg *a, struct px_smp *smp, struct px_smp_ctx *ctx)
+{
+	if (!ctx->sess || !ctx->sess->cli.ssl_fail)
+		return 0;
+	return set_cstr(smp, px_ssl_fail_str(ctx->sess->cli.ssl_fail));
+}
+
+static int f_ssl_fc_err(const struct px_arg *a, struct px_smp *smp, struct px_smp_ctx *ctx)
+{
+	return fc_ssl(ctx) ? set_int(smp, I, ERR_GET_REASON(ctx->sess->cli.ssl_err)) : 0;
 }
 
 /* --- certificates ------------------------------------------------------------- */
@@ -441,6 +475,9 @@ static const struct px_fetch_kw ssl_fetch_kws[] = {
 	{ "ssl_fc_use_keysize",    f_fc_use_keysize,  "", NULL, I, ANY },
 	{ "ssl_fc_alg_keysize",    f_fc_alg_keysize,  "", NULL, I, ANY },
 	{ "ssl_fc_has_crt",        f_fc_has_crt,      "", NULL, B, ANY },
+	{ "ssl_fc_err",            f_ssl_fc_err,      "", NULL, I, ANY },
+	{ "fc_err",                f_fc_err,          "", NULL, I, ANY },
+	{ "fc_err_str",            f_fc_err_str,      "", NULL, S, ANY },
 	{ "ssl_c_used",            f_c_used,          "", NULL, B, ANY },
 	{ "ssl_c_verify",          f_c_verify,        "", NULL, I, ANY },
 	{ "ssl_c_err",             f_c_err,           "", NULL, I, ANY },

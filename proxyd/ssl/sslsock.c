@@ -41,6 +41,26 @@ const char *px_ssl_fail_str(int fail)
 	}
 }
 
+const char *px_ssl_conn_info(const struct px_conn *c, int cipher)
+{
+	if (!c->ssl)
+		return NULL;
+	return cipher ? SSL_get_cipher_name(c->ssl) : SSL_get_version(c->ssl);
+}
+
+int px_ssl_fail_id(int fail)
+{
+	switch (fail) {
+	case PX_SSL_FAIL_NONE:    return 0;
+	case PX_SSL_FAIL_EMPTY:   return 24;
+	case PX_SSL_FAIL_ABORT:   return 25;
+	case PX_SSL_FAIL_TIMEOUT: return 26;
+	case PX_SSL_FAIL_CA:      return 30;
+	case PX_SSL_FAIL_CRT:     return 31;
+	default:                  return 34;
+	}
+}
+
 /* --- server-side callbacks ------------------------------------------------- */
 
 static int err_in(const uint64_t *map, int all, int err)
@@ -460,6 +480,8 @@ int px_ssl_handshake(struct px_conn *c)
 		return 0;
 	}
 	e = ERR_peek_error();
+	if (!c->ssl_err)
+		c->ssl_err = (uint32_t)e;
 	/* As HAProxy: a connection that ends before a whole ClientHello is
 	 * "closed" or "error" (what scanners and probes do); once the
 	 * handshake started, any end is a handshake failure.
@@ -533,6 +555,8 @@ int px_ssl_recv(struct px_conn *c)
 		}
 		/* fall through */
 	default:
+		if (!c->ssl_err)
+			c->ssl_err = (uint32_t)ERR_peek_error();
 		ERR_clear_error();
 		c->flags |= PX_CF_ERROR;
 		c->flags &= ~PX_CF_RD_READY;

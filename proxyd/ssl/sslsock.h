@@ -44,6 +44,14 @@ void px_ssl_housekeeping(struct px_gen *gen, uint64_t now_ms);
  */
 void px_ssl_close(struct px_conn *c, int notify);
 
+/* %sslv (protocol) or, with <cipher>, %sslc of a TLS connection; NULL
+ * for a clear one.
+ */
+const char *px_ssl_conn_info(const struct px_conn *c, int cipher);
+
+/* HAProxy's connection error number (fc_err) for a handshake failure. */
+int px_ssl_fail_id(int fail);
+
 /* The text HAProxy logs for a failed handshake. */
 const char *px_ssl_fail_str(int fail);
 
