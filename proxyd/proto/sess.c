@@ -259,6 +259,7 @@ static void tcp_start(struct px_sess *sess)
 	sess->strm = s;
 	sess->state = PX_SESS_ACTIVE;
 	sess->nreq = 1;
+	s->t_hs = sess->hs_ms;
 	px_tcp_start(s);
 	px_stream_process(s);
 }

@@ -369,7 +369,16 @@ static int kw_ssl_global(char **args, int nargs, struct px_cfg_ctx *ctx, char **
 		struct px_ssl_opts *o = kw[12] == 'b' ? &g->bind_opts : &g->srv_opts;
 
 		for (i = 1; i < nargs; i++) {
-			int r = px_ssl_opts_parse(o, args, &i, nargs, kw[12], ctx, err);
+			int r;
+
+			if (kw[12] == 's' && (!strcmp(args[i], "ca-ignore-err") ||
+			                      !strcmp(args[i], "crt-ignore-err") ||
+			                      !strcmp(args[i], "prefer-client-ciphers"))) {
+				px_strfmt(err, "'%s' is a bind option; it has no meaning for "
+				          "servers", args[i]);
+				return -1;
+			}
+			r = px_ssl_opts_parse(o, args, &i, nargs, kw[12], ctx, err);
 
 			if (r < 0)
 				return -1;

@@ -242,6 +242,33 @@ static int alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 	return SSL_TLSEXT_ERR_NOACK;
 }
 
+/* A ticket the client offers is a session like any other: one older than
+ * tune.ssl.lifetime is not resumed (OpenSSL does not check the age of TLS
+ * 1.3 tickets, and its clients round it down to whole seconds).
+ */
+static SSL_TICKET_RETURN ticket_cb(SSL *ssl, SSL_SESSION *ss, const unsigned char *name,
+                                   size_t name_len, SSL_TICKET_STATUS st, void *arg)
+{
+	(void)ssl;
+	(void)name;
+	(void)name_len;
+	(void)arg;
+	switch (st) {
+	case SSL_TICKET_SUCCESS:
+	case SSL_TICKET_SUCCESS_RENEW:
+		if (ss && SSL_SESSION_get_time(ss) + SSL_SESSION_get_timeout(ss) < (long)time(NULL))
+			return SSL_TICKET_RETURN_IGNORE_RENEW;
+		return st == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE : SSL_TICKET_RETURN_USE_RENEW;
+	case SSL_TICKET_FATAL_ERR_MALLOC:
+	case SSL_TICKET_FATAL_ERR_OTHER:
+		return SSL_TICKET_RETURN_ABORT;
+	case SSL_TICKET_NONE:
+		return SSL_TICKET_RETURN_IGNORE;
+	default:
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	}
+}
+
 /* SHA-256 of the bind line's secret and the client verification
  * settings of <o>, in <out> (32 bytes).
  */
@@ -318,6 +345,8 @@ int px_ssl_server_ctx_setup(SSL_CTX *sctx, struct px_ssl_bind *sb, struct px_ssl
 	 * costs an encryption.
 	 */
 	SSL_CTX_set_num_tickets(sctx, 1);
+	if (!SSL_CTX_set_session_ticket_cb(sctx, NULL, ticket_cb, NULL))
+		return -1;
 	SSL_CTX_set_client_hello_cb(sctx, hello_cb, sb);
 	if (cert->opts.alpn)
 		SSL_CTX_set_alpn_select_cb(sctx, alpn_cb, cert);

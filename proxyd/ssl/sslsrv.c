@@ -397,7 +397,8 @@ int px_ssl_srv_start(struct px_srvconn *sc, struct px_stream *s)
 	if (sni && !SSL_set_tlsext_host_name(ssl, sni))
 		goto fail;
 	if (ss->opts.verify == PX_SSL_VERIFY_REQUIRED) {
-		const char *host = ss->verifyhost ? ss->verifyhost : sni;
+		/* As HAProxy: the name sent (SNI), else "verifyhost". */
+		const char *host = sni ? sni : ss->verifyhost;
 
 		if (host && !SSL_set1_host(ssl, host))
 			goto fail;
