@@ -18,22 +18,19 @@
  */
 int px_conn_recv(struct px_conn *c)
 {
-	uint32_t room;
+	int64_t room;
 	ssize_t n;
 
 	if (c->ssl)
 		return px_ssl_recv(c);
-	if (!c->buf.area && ((c->flags & PX_CF_LARGE_BUF) ? px_buf_alloc_large(&c->buf) :
-	                     px_buf_alloc(&c->buf)) < 0)
-		return -1;
-	room = px_buf_room(&c->buf);
-	if (!room)
-		return -2;
+	room = px_conn_room(c);
+	if (room <= 0)
+		return room < 0 ? -1 : -2;
 	n = recv(c->io.fd, px_buf_tail(&c->buf), room, 0);
 	if (n > 0) {
 		c->buf.len += n;
 		c->flags |= PX_CF_RD_ANY;
-		if ((uint32_t)n < room && !(c->flags & PX_CF_HUP))
+		if (n < room && !(c->flags & PX_CF_HUP))
 			c->flags &= ~PX_CF_RD_READY;
 		return (int)n;
 	}

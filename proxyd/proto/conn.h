@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <sys/epoll.h>
+#include "core/buf.h"
 #include "proto/conn-t.h"
 
 /* Records readiness from epoll event bits. */
@@ -28,6 +29,17 @@ static inline void px_conn_note_events(struct px_conn *c, uint32_t events)
 			c->flags = (c->flags & ~(PX_CF_SSL_WANT_RD | PX_CF_SSL_WANT_WR)) |
 			           PX_CF_RD_READY | PX_CF_WR_READY;
 	}
+}
+
+/* Room in c->buf for received bytes, attaching storage when it has none
+ * (double size with PX_CF_LARGE_BUF). Returns -1 when out of memory.
+ */
+static inline int64_t px_conn_room(struct px_conn *c)
+{
+	if (!c->buf.area && ((c->flags & PX_CF_LARGE_BUF) ? px_buf_alloc_large(&c->buf) :
+	                     px_buf_alloc(&c->buf)) < 0)
+		return -1;
+	return px_buf_room(&c->buf);
 }
 
 int px_conn_recv(struct px_conn *c);

@@ -535,7 +535,7 @@ int px_ssl_handshake(struct px_conn *c)
 
 int px_ssl_recv(struct px_conn *c)
 {
-	uint32_t room;
+	int64_t room;
 	int n, err;
 
 	if (c->flags & PX_CF_SSL_HS) {
@@ -544,12 +544,9 @@ int px_ssl_recv(struct px_conn *c)
 		if (r <= 0)
 			return r < 0 ? -1 : -2;
 	}
-	if (!c->buf.area && ((c->flags & PX_CF_LARGE_BUF) ? px_buf_alloc_large(&c->buf) :
-	                     px_buf_alloc(&c->buf)) < 0)
-		return -1;
-	room = px_buf_room(&c->buf);
-	if (!room)
-		return -2;
+	room = px_conn_room(c);
+	if (room <= 0)
+		return room < 0 ? -1 : -2;
 	n = SSL_read(c->ssl, px_buf_tail(&c->buf), (int)(room > 0x40000000 ? 0x40000000 : room));
 	if (n > 0) {
 		/* A short TLS read says nothing of the socket: OpenSSL may
