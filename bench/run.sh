@@ -159,10 +159,11 @@ if [[ -z ${BENCH_INNER-} ]]; then
 	export BENCH_INNER=1 BENCH_OUT=$OUT
 	if ((USE_NETNS && EUID == 0)) && timeout 10 unshare -n true 2>/dev/null; then
 		export BENCH_NETNS=1
+		nginx_opt=()
+		((WITH_NGINX)) && nginx_opt=(--with-nginx)
 		exec unshare -n -- bash "${BASH_SOURCE[0]}" \
 			--runs "$RUNS" --duration "$DURATION" --warmup "$WARMUP" \
-			--connections "$CONNS" --idle-conns "$IDLE_CONNS" \
-			$( ((WITH_NGINX)) && echo --with-nginx) "${SCENARIOS[@]}"
+			--connections "$CONNS" --idle-conns "$IDLE_CONNS" "${nginx_opt[@]}" "${SCENARIOS[@]}"
 	fi
 	export BENCH_NETNS=0
 	echo "bench: not in a private network namespace (needs root and unshare);" \
@@ -403,7 +404,7 @@ wait_quiet() {
 run_load() {
 	local scen=$1 proxy=$2 run=$3 cfg=$4 dir=$5 attempt=$6
 	local base=$dir/$proxy-$run url=http://127.0.0.1:$PROXY_PORT/ hdr=() tool=wrk out
-	local t0 t1 p0 p1 o0 o1 c0 c1 d0 d1 req rps p99 errs non2xx threads load_rc resumed= reason
+	local t0 t1 p0 p1 o0 o1 c0 c1 d0 d1 req rps p99 errs non2xx threads load_rc resumed='' reason
 	local ticks cpu_us client_cpr origin_cpr c0busy c1pct c0other c0t c1t d0t d1t h
 
 	((attempt > 1)) && base=$base-try$attempt

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bench/tls.sh: sourced by bench/run.sh. What the TLS scenarios (tls-ka,
 # tls-full, tls-full12, tls-resume) add to it: the test certificate, the
 # TLS parameters every proxy must negotiate, nginx's configuration
