@@ -119,6 +119,25 @@ static int kw_maxconn(char **args, int nargs, struct px_cfg_ctx *ctx, char **err
 	return 0;
 }
 
+/* nbthread N: proxyd runs one event loop, whatever N says. Accepted so
+ * that HAProxy configurations load; more than one thread is a warning.
+ */
+static int kw_nbthread(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
+{
+	uint64_t v;
+
+	if (one_arg(args, nargs, err) < 0)
+		return -1;
+	if (px_parse_uint(args[1], 4096, &v) < 0 || !v) {
+		px_strfmt(err, "invalid value '%s' (a positive number is expected)", args[1]);
+		return -1;
+	}
+	if (v > 1)
+		px_cfg_warn(ctx, "nbthread %s: proxyd runs a single event loop; the "
+		            "setting is ignored", args[1]);
+	return 0;
+}
+
 /* Appends <lg> to a logger array, allocating in the generation. */
 int px_loggers_add(struct px_gen *gen, struct px_logger ***arr, int *n,
                    struct px_logger *lg)
@@ -264,6 +283,7 @@ static const struct px_cfg_kw global_kws[] = {
 	{ .name = "uid", .sections = PX_SEC_GLOBAL, .parse = kw_user },
 	{ .name = "gid", .sections = PX_SEC_GLOBAL, .parse = kw_user },
 	{ .name = "maxconn", .sections = PX_SEC_GLOBAL, .parse = kw_maxconn },
+	{ .name = "nbthread", .sections = PX_SEC_GLOBAL, .parse = kw_nbthread },
 	{ .name = "log", .sections = PX_SEC_GLOBAL, .flags = PX_KWF_NEGATABLE,
 	  .parse = kw_log },
 	{ .name = "log-tag", .sections = PX_SEC_GLOBAL, .parse = kw_log_tag },
