@@ -3,11 +3,16 @@
 #
 # Starts two demo origins (fake servers answering who they are), then
 # proxyd in the foreground on examples/demo.cfg. Ctrl-C stops everything.
-# Ports: PROXYD_PORT (8080), ORIGIN1_PORT (8081), ORIGIN2_PORT (8082).
+# Ports: PROXYD_PORT (8080), PROXYD_TLS_PORT (8443), ORIGIN1_PORT (8081),
+# ORIGIN2_PORT (8082). The TLS listener uses the test PKI certs/gen.sh
+# makes in DEMO_CERTS (build/certs).
 proxyd=$1
 fakesrv=$2
-: "${PROXYD_PORT:=8080}" "${ORIGIN1_PORT:=8081}" "${ORIGIN2_PORT:=8082}"
-export PROXYD_PORT ORIGIN1_PORT ORIGIN2_PORT
+: "${PROXYD_PORT:=8080}" "${PROXYD_TLS_PORT:=8443}" "${ORIGIN1_PORT:=8081}" "${ORIGIN2_PORT:=8082}"
+: "${DEMO_CERTS:=build/certs}"
+export PROXYD_PORT PROXYD_TLS_PORT ORIGIN1_PORT ORIGIN2_PORT DEMO_CERTS
+
+certs/gen.sh "$DEMO_CERTS" >/dev/null || exit 1
 
 "$fakesrv" -q -l "127.0.0.1:$ORIGIN1_PORT" -H "Content-Type: text/plain" \
 	-b "Hello from origin1 (127.0.0.1:$ORIGIN1_PORT) through proxyd\n" &
@@ -18,5 +23,6 @@ o2=$!
 trap 'kill $o1 $o2 2>/dev/null' EXIT INT TERM
 
 echo "proxyd demo: try   curl -i http://127.0.0.1:$PROXYD_PORT/   (Ctrl-C stops)"
+echo "             or    curl -i --cacert $DEMO_CERTS/ca.crt https://localhost:$PROXYD_TLS_PORT/"
 echo "configuration: examples/demo.cfg; traffic logs below"
 "$proxyd" -d -f examples/demo.cfg
