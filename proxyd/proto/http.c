@@ -779,7 +779,10 @@ static int req_send(struct px_stream *s)
 	if (!n)
 		return 0;
 	s->req_sent += n;
-	s->t_srv_act = s->sess->loop->now_ms;
+	/* The server took bytes; the client may send again: a wait for
+	 * the client starts now, whatever the server made it wait before.
+	 */
+	s->t_srv_act = s->t_cli_act = s->sess->loop->now_ms;
 	if (!(s->flags & PX_STF_RETAIN))
 		req_consume_sent(s);
 	return 1;
@@ -854,7 +857,11 @@ static int res_send(struct px_stream *s)
 	s->flags |= PX_STF_RES_STARTED;
 	px_buf_consume(b, (uint32_t)n);
 	s->res_fwd -= n;
-	s->t_cli_act = s->sess->loop->now_ms;
+	/* The client took bytes, which makes room for the server's: a wait
+	 * for the server starts now (a slow client is not the server's
+	 * silence).
+	 */
+	s->t_cli_act = s->t_srv_act = s->sess->loop->now_ms;
 	if (!s->res_fwd && s->rs == PX_RS_DONE && s->res.status < 200 && s->res.status != 101) {
 		/* An interim response went out: the final one follows. */
 		px_h1_msg_init(&s->res, 0, s->hdrs + px_stream_maxhdr, px_stream_maxhdr);
