@@ -983,7 +983,7 @@ const char *px_ssl_alpn_other(const unsigned char *w, uint32_t len, char *buf, s
 	const unsigned char *p = w, *end = w + len;
 
 	for (; p < end && p + 1 + *p <= end; p += 1 + *p) {
-		if (*p == 8 && (!memcmp(p + 1, "http/1.1", 8) || !memcmp(p + 1, "http/1.0", 8)))
+		if (px_ssl_alpn_is_http1(p))
 			continue;
 		snprintf(buf, size, "%.*s", (int)*p, (const char *)p + 1);
 		return buf;

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "ssl/ssl-t.h"
 
 struct px_cfg_ctx;
@@ -45,6 +46,14 @@ int px_ssl_ctx_common(struct ssl_ctx_st *sctx, const struct px_ssl_opts *o,
 struct x509_st *px_ssl_load_pem(struct ssl_ctx_st *sctx, const char *file, char **err);
 char *px_ssl_path(struct px_cfg_ctx *ctx, const char *base, const char *file);
 void px_ssl_errstr(char **err, const char *what);
+
+/* Whether the ALPN entry at <p> (length byte, then the name) is a
+ * protocol proxyd speaks over HTTP: http/1.1 or http/1.0.
+ */
+static inline int px_ssl_alpn_is_http1(const unsigned char *p)
+{
+	return p[0] == 8 && (!memcmp(p + 1, "http/1.1", 8) || !memcmp(p + 1, "http/1.0", 8));
+}
 
 const char *px_ssl_alpn_other(const unsigned char *w, uint32_t len, char *buf, size_t size);
 extern const char *const px_ssl_bind_kw_names[];

@@ -229,8 +229,7 @@ static int alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 	 * (HTTP/1.x), whatever the list says.
 	 */
 	for (; p < end && p + 1 + *p <= end; p += 1 + *p) {
-		if (cert->http_only && !(*p == 8 && (!memcmp(p + 1, "http/1.1", 8) ||
-		                                    !memcmp(p + 1, "http/1.0", 8))))
+		if (cert->http_only && !px_ssl_alpn_is_http1(p))
 			continue;
 		for (i = 0; i < inlen && i + 1 + in[i] <= inlen; i += 1 + in[i])
 			if (in[i] == *p && !memcmp(in + i + 1, p + 1, *p)) {

@@ -198,8 +198,7 @@ static uint32_t alpn_http_only(unsigned char *w, uint32_t len)
 	while (i < len && i + 1 + w[i] <= len) {
 		uint32_t n = 1 + w[i];
 
-		if (w[i] == 8 && (!memcmp(w + i + 1, "http/1.1", 8) ||
-		                  !memcmp(w + i + 1, "http/1.0", 8))) {
+		if (px_ssl_alpn_is_http1(w + i)) {
 			memmove(w + o, w + i, n);
 			o += n;
 		}
