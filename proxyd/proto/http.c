@@ -1057,13 +1057,20 @@ void px_http_process(struct px_stream *s)
 {
 	struct px_sess *sess = s->sess;
 	struct px_conn *c = &sess->cli;
-	int progress;
+	int progress, rounds = 0;
 
 	check_timeouts(s);
 	do {
 		progress = 0;
 		if (s->flags & PX_STF_ABORT)
 			break;
+		if (++rounds > PX_STREAM_ROUNDS) {
+			/* Its turn is over: the rest after the others' (and
+			 * after the clock has moved).
+			 */
+			px_stream_wake(s);
+			break;
+		}
 
 		if (s->flags & PX_STF_LOCAL) {
 			if (c->flags & PX_CF_WR_READY)

@@ -25,6 +25,14 @@ void px_captures_free(struct px_stream *s);
 uint32_t px_stream_queue_grab(struct px_server *srv);
 uint32_t px_stream_requeue_srv(struct px_server *srv);
 
+/* Rounds of transfer a stream makes in one turn of the event loop before
+ * it lets the others run: about 512 KiB each way with 16 KiB buffers. A
+ * stream whose both sockets stay ready (a large body on loopback) would
+ * otherwise keep the loop, and its clock, to itself until the transfer
+ * ends.
+ */
+#define PX_STREAM_ROUNDS 32
+
 extern uint32_t px_stream_maxhdr;   /* header lines per message */
 extern uint32_t px_stream_logurilen;
 

@@ -127,7 +127,7 @@ void px_tcp_process(struct px_stream *s)
 	/* "http-request set-timeout" wins over the backend's settings. */
 	uint32_t tunnel = s->tun_timeout ? s->tun_timeout : be->to.tunnel;
 	uint32_t srv_to = s->srv_timeout ? s->srv_timeout : be->to.server;
-	int progress, r;
+	int progress, r, rounds = 0;
 
 	if (s->flags & PX_STF_ABORT) {
 		tcp_end(s, 1);
@@ -135,6 +135,11 @@ void px_tcp_process(struct px_stream *s)
 	}
 	do {
 		progress = 0;
+		if (++rounds > PX_STREAM_ROUNDS) {
+			/* Its turn is over: the rest after the others'. */
+			px_stream_wake(s);
+			break;
+		}
 
 		/* The client may send while the server connection is made. */
 		if (step(s, receive(c, &s->bytes_in), 'C', &s->t_cli_act, now, &progress) < 0)

@@ -431,6 +431,7 @@ static void process(struct fs_conn *c)
 {
 	int rc;
 
+again:
 	for (;;) {
 		size_t had;
 		int eof;
@@ -451,6 +452,11 @@ static void process(struct fs_conn *c)
 	}
 	if (rc == RC_WAIT && conn_flush(c) < 0)
 		rc = RC_CLOSE;
+	/* That flush may have sent everything st_send() was waiting to see
+	 * leave: it produces more now, since no EPOLLOUT will ask for it.
+	 */
+	if (rc == RC_WAIT && c->st == FS_ST_SEND && !out_pending(c))
+		goto again;
 	if (rc == RC_WAIT && c->st == FS_ST_HEAD && c->rd_eof && !out_pending(c)) {
 		c->st = FS_ST_IDLE;
 		process(c);
