@@ -14,6 +14,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "admin/cli.h"
 #include "backend/check.h"
 #include "backend/srvconn.h"
 #include "cfg/cfg.h"
@@ -225,8 +226,17 @@ static void reload(void)
 		px_gen_unref(gen);
 		return;
 	}
+	if (px_cli_open(gen, &err) < 0) {
+		px_listeners_rollback();
+		px_alert("reload failed: %s; the running configuration (generation %u) stays",
+		         err, old->id);
+		free(err);
+		px_gen_unref(gen);
+		return;
+	}
 	raise_fd_limit(gen->global.maxconn);
 	px_listeners_commit(&loop, gen);
+	px_cli_commit(&loop, gen);
 	apply_global(gen);
 	px_check_start(&loop, gen);
 	px_gen_publish(gen);
@@ -236,6 +246,7 @@ static void reload(void)
 static void stop(void)
 {
 	px_listeners_close_all(&loop);
+	px_cli_close_all();
 	px_sess_close_all();
 	px_loop_stop(&loop);
 }
@@ -244,6 +255,7 @@ static void soft_stop(void)
 {
 	px_notice("soft stop: finishing %u session(s)", px_sess_count());
 	px_listeners_close_all(&loop);
+	px_cli_close_all();
 	px_sess_soft_stop();
 	if (!px_sess_count())
 		px_loop_stop(&loop);
@@ -439,7 +451,7 @@ int main(int argc, char **argv)
 		px_alert("cannot create the event loop: %s", strerror(errno));
 		return 1;
 	}
-	if (px_listeners_open(gen, &err) < 0) {
+	if (px_listeners_open(gen, &err) < 0 || px_cli_open(gen, &err) < 0) {
 		fprintf(stderr, "%s\n", err);
 		free(err);
 		return 1;
@@ -472,6 +484,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	px_listeners_commit(&loop, gen);
+	px_cli_commit(&loop, gen);
 	px_check_start(&loop, gen);
 	px_gen_publish(gen);
 	px_timer_init(&housekeeping, housekeeping_fn);
@@ -482,6 +495,7 @@ int main(int argc, char **argv)
 	px_loop_run(&loop);
 
 	px_listeners_close_all(&loop);
+	px_cli_close_all();
 	px_sess_close_all();
 	px_gen_publish(NULL);
 	px_loop_run_pending(&loop);

@@ -992,6 +992,21 @@ void px_check_stop(struct px_server *srv)
 	chk->loop = NULL;
 }
 
+/* Starts the checks of one server (put back to work, or added at run
+ * time) on <loop>, its first check soon.
+ */
+void px_check_server_start(struct px_loop *loop, struct px_server *srv)
+{
+	struct px_check *chk = &srv->check;
+
+	if (!loop || !chk->enabled || chk->loop)
+		return;
+	chk->loop = loop;
+	if (!chk->health)
+		chk->health = srv->state == PX_SRV_UP ? chk->rise : 0;
+	px_timer_set(loop, &chk->timer, loop->now_ms + 100);
+}
+
 static void stop_gen(struct px_gen *gen)
 {
 	struct px_list *e;

@@ -3,6 +3,7 @@
 #define PX_BACKEND_SERVER_T_H
 
 #include <stdint.h>
+#include "admin/counters-t.h"
 #include "backend/check-t.h"
 #include "core/list.h"
 #include "core/net-t.h"
@@ -36,6 +37,11 @@ struct px_server {
 
 	/* Run-time state. */
 	uint8_t state;              /* enum px_srv_state */
+	uint8_t drain;              /* drained from the command socket */
+	uint8_t chk_paused;         /* "disable health": checks suspended */
+	uint8_t deleted;            /* "del server": gone from the backend */
+	uint32_t iweight;           /* weight from the configuration */
+	int64_t last_change;        /* wall clock (s) of the last state change */
 	uint32_t down_trans;        /* times it went from UP to DOWN */
 	uint32_t cur_sess;          /* streams assigned to it now */
 	uint64_t cum_sess;          /* streams ever assigned */
@@ -48,6 +54,7 @@ struct px_server {
 	uint64_t failed_conns;      /* connection attempts that failed */
 	uint64_t retries;           /* retries on this server */
 	uint64_t redispatches;      /* streams moved to another server */
+	struct px_counters ctr;     /* "show stat" counters (admin/counters.c) */
 };
 
 #endif

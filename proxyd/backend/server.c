@@ -3,8 +3,10 @@
  * settings included. Connections to servers are srvconn.c's job, choosing
  * one is lb.c's, running the checks is check.c's.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "backend/check.h"
 #include "backend/lb.h"
 #include "backend/server.h"
@@ -12,8 +14,12 @@
 #include "cfg/cfg.h"
 #include "ssl/ssl.h"
 #include "cfg/proxy.h"
+#include "core/ev.h"
+#include "core/log.h"
 #include "core/net.h"
 #include "core/util.h"
+#include "proto/sess.h"
+#include "proto/stream.h"
 
 static int valid_id(const char *s)
 {
@@ -352,6 +358,8 @@ void px_server_finalize(struct px_cfg_ctx *ctx, struct px_proxy *be)
 		int port = px_addr_port(&srv->addr);
 		char *err = NULL;
 
+		srv->iweight = srv->weight;
+		srv->last_change = (int64_t)time(NULL);
 		chk->addr = srv->addr;
 		chk->addrlen = srv->addrlen;
 		if (chk->addr_str &&
@@ -371,6 +379,339 @@ void px_server_finalize(struct px_cfg_ctx *ctx, struct px_proxy *be)
 		px_ssl_srv_finalize(ctx, be->srv[i]);
 	px_check_finalize(ctx, be);
 	px_lb_finalize(ctx, be);
+}
+
+/* --- run-time changes (command socket) ---------------------------------------- */
+
+/* Logs <msg> on stderr and to the backend's loggers, as state changes from
+ * health checks are.
+ */
+static void log_change(struct px_server *srv, int level, const char *msg)
+{
+	struct px_loop *loop = px_sess_loop();
+	struct timeval tv;
+
+	if (level <= PX_LOG_ALERT)
+		px_alert("%s", msg);
+	else
+		px_warning("%s", msg);
+	if (loop)
+		tv = loop->now_tv;
+	else
+		gettimeofday(&tv, NULL);
+	px_log_send(srv->be->loggers, srv->be->nloggers, level, &tv, msg, strlen(msg));
+}
+
+static void usability_changed(struct px_server *srv, int was_usable, const char *what)
+{
+	struct px_proxy *be = srv->be;
+	char msg[512];
+	uint32_t moved = 0;
+
+	srv->last_change = (int64_t)time(NULL);
+	px_lb_update(be);
+	if (was_usable && !px_srv_usable(srv)) {
+		moved = px_stream_requeue_srv(srv);
+		snprintf(msg, sizeof(msg), "%sServer %s/%s is %s. %u active and %u backup servers "
+		         "left.%s %u sessions active, %u requeued, %u remaining in queue.",
+		         srv->backup ? "Backup " : "", be->id, srv->id, what, be->lbprm.srv_act,
+		         be->lbprm.srv_bck,
+		         be->lbprm.srv_bck && !be->lbprm.srv_act ? " Running on backup." : "",
+		         srv->cur_sess, moved, srv->nqueued);
+		log_change(srv, PX_LOG_ALERT, msg);
+	} else if (!was_usable && px_srv_usable(srv)) {
+		moved = px_stream_queue_grab(srv);
+		snprintf(msg, sizeof(msg), "%sServer %s/%s is %s. %u active and %u backup servers "
+		         "online. %u sessions requeued, %u total in queue.",
+		         srv->backup ? "Backup " : "", be->id, srv->id, what, be->lbprm.srv_act,
+		         be->lbprm.srv_bck, moved, be->nqueued + srv->nqueued);
+		log_change(srv, PX_LOG_NOTICE, msg);
+	}
+}
+
+/* Puts <srv> in maintenance or takes it out. In maintenance it gets no new
+ * stream, persistent ones included; the streams it has finish, and those
+ * queued for it go back to balancing. Health checks go on, so that leaving
+ * maintenance finds the server in the state its checks see.
+ */
+void px_server_set_maint(struct px_server *srv, int on, const char *why)
+{
+	int was = px_srv_usable(srv);
+
+	if (!!srv->disabled == !!on)
+		return;
+	srv->disabled = !!on;
+	if (!on && srv->check.enabled && !srv->check.loop && !srv->chk_paused)
+		px_check_server_start(px_sess_loop(), srv);
+	usability_changed(srv, was, on ? "going DOWN for maintenance" :
+	                  srv->state == PX_SRV_UP ? "UP (leaving forced maintenance)" :
+	                  "leaving forced maintenance, still DOWN");
+	(void)why;
+}
+
+/* Drains <srv> or ends the drain: a draining server takes no new client,
+ * but clients that persistence sends to it still reach it.
+ */
+void px_server_set_drain(struct px_server *srv, int on, const char *why)
+{
+	int was = px_srv_usable(srv);
+
+	if (!!srv->drain == !!on)
+		return;
+	srv->drain = !!on;
+	usability_changed(srv, was, on ? "entering drain mode" : "UP (leaving drain mode)");
+	(void)why;
+}
+
+/* "N" (0 to 256) or "N%" of the configured weight. */
+int px_server_set_weight(struct px_server *srv, const char *val, char **err)
+{
+	size_t len = strlen(val);
+	uint64_t v;
+	int was = px_srv_usable(srv);
+	int pct = len && val[len - 1] == '%';
+	char num[32];
+
+	if (!len || len >= sizeof(num)) {
+		px_strfmt(err, "Require <weight> or <weight%%>.");
+		return -1;
+	}
+	memcpy(num, val, len + 1);
+	if (pct)
+		num[len - 1] = '\0';
+	if (px_parse_uint(num, pct ? 100000 : 256, &v) < 0) {
+		px_strfmt(err, pct ? "Relative weight must be a positive integer percentage." :
+		          "Absolute weight can only be between 0 and 256 inclusive.");
+		return -1;
+	}
+	if (pct) {
+		v = (uint64_t)srv->iweight * v / 100;
+		if (v > 256) {
+			px_strfmt(err, "Relative weight too large (%s of %u is above 256).", val,
+			          srv->iweight);
+			return -1;
+		}
+	}
+	srv->weight = (uint32_t)v;
+	if (px_srv_usable(srv) == was)
+		px_lb_update(srv->be);
+	else
+		usability_changed(srv, was, v ? "UP (weight restored)" : "drained (weight 0)");
+	return 0;
+}
+
+/* Closes the idle connections of <srv> (its address changed, or it goes). */
+static void purge_idle(struct px_server *srv)
+{
+	while (!px_list_empty(&srv->idle))
+		px_srvconn_close(px_container_of(srv->idle.next, struct px_srvconn, link), 0);
+}
+
+int px_server_set_addr(struct px_server *srv, const char *ip, const char *port,
+                       char **msg, char **err)
+{
+	union px_sockaddr a;
+	socklen_t alen;
+	char old_ip[64], new_ip[64], *perr = NULL;
+	int old_port = px_addr_port(&srv->addr), new_port = old_port;
+	uint64_t p;
+
+	if (port) {
+		if (px_parse_uint(port, 65535, &p) < 0 || !p) {
+			px_strfmt(err, "Invalid port '%s'.", port);
+			return -1;
+		}
+		new_port = (int)p;
+	}
+	if (px_addr_parse(ip, &a, &alen, PX_ADDR_PORT_OPTIONAL, new_port, &perr) < 0 ||
+	    (a.sa.sa_family != AF_INET && a.sa.sa_family != AF_INET6)) {
+		px_strfmt(err, "Invalid IP address '%s'%s%s.", ip, perr ? ": " : "",
+		          perr ? perr : "");
+		free(perr);
+		return -1;
+	}
+	if (a.sa.sa_family == AF_INET)
+		a.in4.sin_port = htons((uint16_t)new_port);
+	else
+		a.in6.sin6_port = htons((uint16_t)new_port);
+	px_addr_ip_str(&srv->addr.sa, old_ip, sizeof(old_ip));
+	px_addr_ip_str(&a.sa, new_ip, sizeof(new_ip));
+	/* Checks follow the server unless they have an address of their own. */
+	if (!srv->check.addr_str) {
+		int cport = srv->check.port ? srv->check.port : new_port;
+
+		srv->check.addr = a;
+		srv->check.addrlen = alen;
+		if (a.sa.sa_family == AF_INET)
+			srv->check.addr.in4.sin_port = htons((uint16_t)cport);
+		else
+			srv->check.addr.in6.sin6_port = htons((uint16_t)cport);
+	}
+	srv->addr = a;
+	srv->addrlen = alen;
+	purge_idle(srv);
+	if (strcmp(old_ip, new_ip) && old_port != new_port)
+		px_strfmt(msg, "IP changed from '%s' to '%s', port changed from '%d' to '%d' "
+		          "by 'stats socket command'", old_ip, new_ip, old_port, new_port);
+	else if (strcmp(old_ip, new_ip))
+		px_strfmt(msg, "IP changed from '%s' to '%s' by 'stats socket command'",
+		          old_ip, new_ip);
+	else if (old_port != new_port)
+		px_strfmt(msg, "port changed from '%d' to '%d' by 'stats socket command'",
+		          old_port, new_port);
+	else
+		px_strfmt(msg, "no need to change the addr and port");
+	return 0;
+}
+
+/* Suspends the health checks of <srv> (it is then taken as UP) or resumes
+ * them (the last result they had applies again until the next one).
+ */
+void px_server_set_health(struct px_server *srv, int on)
+{
+	int was = px_srv_usable(srv);
+
+	if (!srv->check.enabled || !!srv->chk_paused == !on)
+		return;
+	srv->chk_paused = !on;
+	if (!on) {
+		px_check_stop(srv);
+		srv->state = PX_SRV_UP;
+	} else {
+		srv->state = srv->check.health >= srv->check.rise ? PX_SRV_UP : PX_SRV_DOWN;
+		if (!srv->disabled)
+			px_check_server_start(px_sess_loop(), srv);
+	}
+	if (px_srv_usable(srv) != was)
+		usability_changed(srv, was, on ? "DOWN (health checks resumed)" :
+		                  "UP (health checks suspended)");
+}
+
+/* Finds "BACKEND/SERVER" in <gen>. */
+struct px_server *px_server_find(struct px_gen *gen, const char *bs, char **err)
+{
+	const char *slash = strchr(bs, '/');
+	struct px_proxy *be;
+	char name[256];
+	uint32_t i;
+
+	if (!slash || slash == bs || !slash[1] || (size_t)(slash - bs) >= sizeof(name)) {
+		px_strfmt(err, "Require 'backend/server'.");
+		return NULL;
+	}
+	memcpy(name, bs, (size_t)(slash - bs));
+	name[slash - bs] = '\0';
+	be = gen ? px_proxy_find(gen, name, PX_CAP_BE) : NULL;
+	if (!be) {
+		px_strfmt(err, "No such backend.");
+		return NULL;
+	}
+	for (i = 0; i < be->nsrv; i++)
+		if (!strcmp(be->srv[i]->id, slash + 1))
+			return be->srv[i];
+	px_strfmt(err, "No such server.");
+	return NULL;
+}
+
+/* HAProxy's words for the state of <srv> (as "show stat" and "show servers
+ * state" describe it).
+ */
+const char *px_server_state_str(const struct px_server *srv)
+{
+	if (srv->disabled)
+		return "MAINT";
+	if (srv->state == PX_SRV_DOWN)
+		return "DOWN";
+	if (srv->drain || !srv->weight)
+		return "DRAIN";
+	return "UP";
+}
+
+/* "add server BACKEND/NAME ADDR:PORT [OPTIONS]": parsed by the "server"
+ * keyword itself, so it accepts the same options and errors read the same.
+ * As in HAProxy the new server starts in maintenance: "enable server" or
+ * "set server ... state ready" puts it to work once the operator is ready.
+ */
+struct px_server *px_server_add(struct px_gen *gen, struct px_proxy *be, char **args,
+                                int nargs, char **err)
+{
+	struct px_cfg_ctx ctx;
+	struct px_server *srv;
+	int errors;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.gen = gen;
+	ctx.file = "runtime";
+	ctx.line = 0;
+	ctx.section = PX_SEC_BACKEND;
+	ctx.section_name = be->kind;
+	ctx.px = be;
+	if (kw_server(args, nargs, &ctx, err) < 0)
+		return NULL;
+	srv = be->srv[be->nsrv - 1];
+	srv->disabled = 1;
+	/* The end of parsing for this server alone. */
+	srv->check.addr = srv->addr;
+	srv->check.addrlen = srv->addrlen;
+	if (srv->check.addr_str &&
+	    px_addr_parse(srv->check.addr_str, &srv->check.addr, &srv->check.addrlen,
+	                  PX_ADDR_PORT_OPTIONAL, px_addr_port(&srv->addr), err) < 0)
+		goto undo;
+	if (srv->check.port) {
+		if (srv->check.addr.sa.sa_family == AF_INET)
+			srv->check.addr.in4.sin_port = htons(srv->check.port);
+		else if (srv->check.addr.sa.sa_family == AF_INET6)
+			srv->check.addr.in6.sin6_port = htons(srv->check.port);
+	}
+	errors = ctx.nerr;
+	px_ssl_srv_finalize(&ctx, srv);
+	if (ctx.nerr != errors) {
+		px_strfmt(err, "the server's TLS settings are invalid");
+		goto undo;
+	}
+	srv->iweight = srv->weight;
+	srv->last_change = (int64_t)time(NULL);
+	px_lb_update(be);
+	return srv;
+undo:
+	srv->deleted = 1;
+	be->nsrv--;
+	return NULL;
+}
+
+/* "del server": only a server in maintenance without streams, as HAProxy
+ * requires, so that nothing still points at it. Its memory belongs to the
+ * generation and goes with it.
+ */
+int px_server_del(struct px_server *srv, char **err)
+{
+	struct px_proxy *be = srv->be;
+	uint32_t i;
+
+	if (!srv->disabled) {
+		px_strfmt(err, "Only servers in maintenance mode can be deleted.");
+		return -1;
+	}
+	if (srv->cur_sess || srv->nqueued) {
+		px_strfmt(err, "Server still has %u active and %u queued sessions.",
+		          srv->cur_sess, srv->nqueued);
+		return -1;
+	}
+	px_check_stop(srv);
+	purge_idle(srv);
+	for (i = 0; i < be->nsrv && be->srv[i] != srv; i++)
+		;
+	if (i == be->nsrv) {
+		px_strfmt(err, "No such server.");
+		return -1;
+	}
+	memmove(be->srv + i, be->srv + i + 1, (be->nsrv - i - 1) * sizeof(*be->srv));
+	be->nsrv--;
+	srv->deleted = 1;
+	if (be->lb_next >= be->nsrv)
+		be->lb_next = 0;
+	px_lb_update(be);
+	return 0;
 }
 
 static const struct px_cfg_kw server_kws[] = {

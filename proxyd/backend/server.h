@@ -11,7 +11,7 @@
  */
 static inline int px_srv_usable(const struct px_server *s)
 {
-	return !s->disabled && s->weight > 0 && s->state == PX_SRV_UP;
+	return !s->disabled && !s->drain && s->weight > 0 && s->state == PX_SRV_UP;
 }
 
 /* A server may take a stream that a persistence cookie names: a zero
@@ -29,5 +29,23 @@ static inline int px_srv_has_slot(const struct px_server *s)
 }
 
 void px_server_finalize(struct px_cfg_ctx *ctx, struct px_proxy *be);
+
+/* Changes made at run time (command socket). Each returns 0, or -1 with a
+ * message in <err>; <msg>, when not NULL, receives what the change did in
+ * HAProxy's words (to answer the operator).
+ */
+struct px_loop;
+struct px_gen;
+void px_server_set_maint(struct px_server *srv, int on, const char *why);
+void px_server_set_drain(struct px_server *srv, int on, const char *why);
+int px_server_set_weight(struct px_server *srv, const char *val, char **err);
+int px_server_set_addr(struct px_server *srv, const char *ip, const char *port,
+                       char **msg, char **err);
+void px_server_set_health(struct px_server *srv, int on);
+struct px_server *px_server_add(struct px_gen *gen, struct px_proxy *be, char **args,
+                                int nargs, char **err);
+int px_server_del(struct px_server *srv, char **err);
+struct px_server *px_server_find(struct px_gen *gen, const char *bs, char **err);
+const char *px_server_state_str(const struct px_server *srv);
 
 #endif

@@ -47,6 +47,7 @@ struct px_cfg_kw_list {
 };
 
 struct px_ssl_global;
+struct px_cli_cfg;
 
 /* Things a generation frees when it dies. */
 struct px_cleanup {
@@ -71,6 +72,7 @@ struct px_global {
 	struct px_logger **loggers;
 	int nloggers;
 	struct px_ssl_global *ssl;  /* TLS settings, NULL until one is given */
+	struct px_cli_cfg *cli;     /* command sockets, NULL when none */
 };
 
 /* A configuration generation: everything parsed from the files, immutable

@@ -3,6 +3,7 @@
 #define PX_CFG_PROXY_T_H
 
 #include <stdint.h>
+#include "admin/counters-t.h"
 #include "backend/lb-t.h"
 #include "core/list.h"
 
@@ -168,7 +169,9 @@ struct px_proxy {
 	uint32_t nqueued;
 	uint32_t lb_next;               /* round robin / first position */
 	int paused;                     /* frontend not accepting (maxconn) */
+	int admin_stopped;              /* "disable frontend" from the command socket */
 	struct px_list paused_listeners;
+	struct px_counters ctr;         /* "show stat" counters (admin/counters.c) */
 };
 
 #endif

@@ -363,6 +363,8 @@ void px_listener_pause(struct px_loop *loop, struct px_listener *li)
  */
 void px_listeners_resume(struct px_loop *loop, struct px_proxy *fe)
 {
+	if (fe->admin_stopped)
+		return;
 	while (!px_list_empty(&fe->paused_listeners)) {
 		struct px_listener *li = px_container_of(fe->paused_listeners.next,
 		                                         struct px_listener, pause_link);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "admin/counters.h"
 #include "backend/srvconn.h"
 #include "cfg/cfg.h"
 #include "cfg/proxy.h"
@@ -38,6 +39,7 @@ static __thread struct px_pool sess_pool = PX_POOL_INIT("session", sizeof(struct
 static __thread struct px_loop *sess_loop;
 static __thread struct px_list sessions;
 static __thread uint32_t nsessions;
+static __thread struct px_list cursors;   /* struct px_sess_cursor */
 static __thread uint64_t last_id;
 static __thread struct px_timer pressure_timer;
 static __thread struct px_list pressure_paused;
@@ -53,6 +55,7 @@ int px_sess_init(struct px_loop *loop)
 {
 	sess_loop = loop;
 	px_list_init(&sessions);
+	px_list_init(&cursors);
 	px_list_init(&pressure_paused);
 	px_timer_init(&pressure_timer, pressure_resume);
 	return 0;
@@ -158,6 +161,20 @@ static void sess_close(struct px_sess *sess, int rst)
 	if (sess->vars)
 		px_var_free_all(&sess->vars);
 	px_timer_del(sess->loop, &sess->timer);
+	if (!px_list_empty(&cursors)) {
+		struct px_list *e;
+
+		/* A listing that was to show this session next goes on with
+		 * the one after it.
+		 */
+		px_list_for_each(e, &cursors) {
+			struct px_sess_cursor *cur = px_container_of(e, struct px_sess_cursor, link);
+
+			if (cur->next == sess)
+				cur->next = sess->link.next == &sessions ? NULL :
+				            px_container_of(sess->link.next, struct px_sess, link);
+		}
+	}
 	px_list_del(&sess->link);
 	nsessions--;
 	if (rst) {
@@ -327,6 +344,7 @@ void px_sess_accept(struct px_listener *li, int fd, const union px_sockaddr *add
 	nsessions++;
 	fe->feconn++;
 	fe->cum_feconn++;
+	px_counters_accept(fe, (uint32_t)loop->now_tv.tv_sec);
 	px_actconn++;
 	/* TCP_NODELAY comes from the listening socket. The request is often
 	 * already there: try it before asking epoll (see px_sess_poll()).
@@ -377,6 +395,7 @@ static int refresh_gen(struct px_sess *sess)
 	sess->fe->feconn--;
 	nfe->feconn++;
 	nfe->cum_feconn++;
+	px_counters_accept(nfe, (uint32_t)sess->loop->now_tv.tv_sec);
 	sess->fe = nfe;
 	px_gen_unref(sess->gen);
 	sess->gen = px_gen_ref(px_gen_cur);
@@ -685,4 +704,73 @@ void px_sess_srvconn_lost(struct px_srvconn *sc)
 		sess->own = NULL;
 	sc->owner = NULL;
 	px_srvconn_close(sc, 0);
+}
+
+/* --- listing and closing sessions (command socket) ---------------------------- */
+
+/* Starts a walk over the sessions that stays valid while sessions close
+ * between two steps (px_sess_cursor_next() may be called from different
+ * loop turns). Sessions accepted during the walk are visited too.
+ */
+void px_sess_cursor_start(struct px_sess_cursor *cur)
+{
+	cur->next = px_list_empty(&sessions) ? NULL :
+	            px_container_of(sessions.next, struct px_sess, link);
+	px_list_append(&cursors, &cur->link);
+}
+
+struct px_sess *px_sess_cursor_next(struct px_sess_cursor *cur)
+{
+	struct px_sess *sess = cur->next;
+
+	if (sess)
+		cur->next = sess->link.next == &sessions ? NULL :
+		            px_container_of(sess->link.next, struct px_sess, link);
+	return sess;
+}
+
+void px_sess_cursor_stop(struct px_sess_cursor *cur)
+{
+	px_list_del(&cur->link);
+}
+
+struct px_sess *px_sess_by_id(uint64_t id)
+{
+	struct px_list *e;
+
+	px_list_for_each(e, &sessions) {
+		struct px_sess *sess = px_container_of(e, struct px_sess, link);
+
+		if (sess->id == id)
+			return sess;
+	}
+	return NULL;
+}
+
+/* Closes <sess> for the operator: a running exchange ends as killed ('K'
+ * in the log's termination state, with the phase it was in) on the next
+ * loop turn; a session between requests closes now.
+ */
+void px_sess_kill(struct px_sess *sess)
+{
+	struct px_stream *s = sess->strm;
+	char phase;
+
+	if (!s) {
+		sess_close(sess, 0);
+		return;
+	}
+	if (s->rq == PX_RQ_HDR)
+		phase = 'R';
+	else if (s->scs == PX_SC_QUEUED)
+		phase = 'Q';
+	else if (s->scs == PX_SC_CONNECTING || s->scs == PX_SC_TURNAROUND)
+		phase = 'C';
+	else if (s->rs == PX_RS_HDR || s->rs == PX_RS_NONE)
+		phase = 'H';
+	else
+		phase = 'D';
+	px_stream_term(s, 'K', phase);
+	s->flags |= PX_STF_ABORT;
+	px_stream_wake(s);
 }

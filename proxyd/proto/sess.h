@@ -2,6 +2,7 @@
 #ifndef PX_PROTO_SESS_H
 #define PX_PROTO_SESS_H
 
+#include "core/list.h"
 #include "core/net-t.h"
 #include "proto/sess-t.h"
 
@@ -34,6 +35,18 @@ int px_sess_stopping(const struct px_sess *sess);
 void px_sess_soft_stop(void);
 void px_sess_close_all(void);
 uint32_t px_sess_count(void);
+
+/* A position in the list of sessions (see px_sess_cursor_start()). */
+struct px_sess_cursor {
+	struct px_list link;
+	struct px_sess *next;
+};
+
+void px_sess_cursor_start(struct px_sess_cursor *cur);
+struct px_sess *px_sess_cursor_next(struct px_sess_cursor *cur);
+void px_sess_cursor_stop(struct px_sess_cursor *cur);
+struct px_sess *px_sess_by_id(uint64_t id);
+void px_sess_kill(struct px_sess *sess);
 
 void px_sess_keep_srvconn(struct px_sess *sess, struct px_srvconn *sc);
 struct px_srvconn *px_sess_take_srvconn(struct px_sess *sess);

@@ -1,0 +1,1243 @@
+/* The command socket: "stats socket" and "stats timeout" in the global
+ * section, the sockets, and the protocol HAProxy's users and tools speak.
+ *
+ * A client sends a line of commands separated by ';' (a backslash escapes
+ * the next character). Each command's output ends with an empty line, so a
+ * script can split the answers of several commands. Without "prompt" the
+ * connection closes after the line; with it, a "> " prompt asks for the
+ * next one. A line ending in " <<" takes a payload: the lines that follow,
+ * up to an empty one.
+ *
+ * Nothing here blocks the event loop. A command writes its output into the
+ * connection's buffer; one that may write a lot (every session, a large
+ * map) writes up to PX_CLI_OUT_SOFT and continues from a dump function
+ * each time the client has read, so its memory is bounded whatever the
+ * size of the answer, and a client that leaves mid-output only ends it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "admin/cli.h"
+#include "cfg/cfg.h"
+#include "core/ev.h"
+#include "core/log.h"
+#include "core/net.h"
+#include "core/util.h"
+
+#define CLI_LINE_MAX     16384          /* a command line, as tune.bufsize */
+#define CLI_PAYLOAD_MAX  (1024 * 1024)  /* a "<<" payload */
+#define CLI_MAX_ARGS     64             /* words of one command */
+#define CLI_DEF_TIMEOUT  10000          /* "stats timeout" default, ms */
+
+/* --- configuration ------------------------------------------------------- */
+
+static struct px_cli_cfg *cli_cfg(struct px_cfg_ctx *ctx)
+{
+	struct px_global *g = &ctx->gen->global;
+
+	if (!g->cli) {
+		g->cli = px_gen_alloc(ctx->gen, sizeof(*g->cli));
+		if (!g->cli)
+			return NULL;
+		memset(g->cli, 0, sizeof(*g->cli));
+		g->cli->tail = &g->cli->binds;
+	}
+	return g->cli;
+}
+
+/* Reads a user or group name, or a number, for "user"/"group"/"uid"/"gid". */
+static int owner_id(const char *kw, const char *val, int *out, char **err)
+{
+	uint64_t v;
+
+	if (!strcmp(kw, "uid") || !strcmp(kw, "gid")) {
+		if (px_parse_uint(val, 0x7fffffff, &v) < 0) {
+			px_strfmt(err, "'%s' expects a number ('%s' found)", kw, val);
+			return -1;
+		}
+		*out = (int)v;
+		return 0;
+	}
+	if (!strcmp(kw, "user")) {
+		struct passwd *pw = getpwnam(val);
+
+		if (pw) {
+			*out = (int)pw->pw_uid;
+			return 0;
+		}
+	} else {
+		struct group *gr = getgrnam(val);
+
+		if (gr) {
+			*out = (int)gr->gr_gid;
+			return 0;
+		}
+	}
+	px_strfmt(err, "unknown %s '%s'", kw, val);
+	return -1;
+}
+
+static int socket_line(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
+{
+	struct px_cli_cfg *cfg = cli_cfg(ctx);
+	struct px_cli_bind *b;
+	const char *name = args[2];
+	int i;
+
+	if (!cfg)
+		goto oom;
+	if (nargs < 3) {
+		px_strfmt(err, "'stats socket' expects a path or ipv4@ADDR:PORT");
+		return -1;
+	}
+	b = px_gen_alloc(ctx->gen, sizeof(*b));
+	if (!b)
+		goto oom;
+	memset(b, 0, sizeof(*b));
+	b->mode = -1;
+	b->uid = b->gid = -1;
+	b->level = PX_CLI_OPERATOR;
+	b->name = px_gen_strdup(ctx->gen, name);
+	b->file = px_gen_strdup(ctx->gen, ctx->file);
+	b->line = ctx->line;
+	if (!b->name || !b->file)
+		goto oom;
+	if (!strncmp(name, "ipv4@", 5)) {
+		char *perr = NULL;
+
+		if (px_addr_parse(name + 5, &b->addr, &b->addrlen, PX_ADDR_PORT_REQUIRED, 0,
+		                  &perr) < 0 || b->addr.sa.sa_family != AF_INET) {
+			px_strfmt(err, "'stats socket %s': %s", name,
+			          perr ? perr : "expects an IPv4 address and a port");
+			free(perr);
+			return -1;
+		}
+		/* The socket has no authentication: only this host may reach it. */
+		if ((ntohl(b->addr.in4.sin_addr.s_addr) >> 24) != 127) {
+			px_strfmt(err, "'stats socket %s': only loopback addresses (127.x.x.x) "
+			          "are accepted; the command socket has no authentication", name);
+			return -1;
+		}
+		b->is_inet = 1;
+	} else {
+		const char *path = !strncmp(name, "unix@", 5) ? name + 5 : name;
+
+		if (!*path || strlen(path) >= sizeof(b->addr.un.sun_path) - 16) {
+			px_strfmt(err, "'stats socket %s': the path is empty or too long "
+			          "(at most %zu bytes)", name, sizeof(b->addr.un.sun_path) - 17);
+			return -1;
+		}
+		b->addr.un.sun_family = AF_UNIX;
+		strcpy(b->addr.un.sun_path, path);
+		b->addrlen = sizeof(b->addr.un);
+	}
+	for (i = 3; i < nargs; i++) {
+		const char *kw = args[i];
+
+		if (i + 1 >= nargs) {
+			px_strfmt(err, "'stats socket': '%s' expects a value", kw);
+			return -1;
+		}
+		if (!strcmp(kw, "level")) {
+			int lv = px_cli_level_parse(args[i + 1]);
+
+			if (lv < 0) {
+				px_strfmt(err, "'stats socket': unknown level '%s' (expected user, "
+				          "operator or admin)", args[i + 1]);
+				return -1;
+			}
+			b->level = (uint8_t)lv;
+		} else if (!strcmp(kw, "mode")) {
+			char *end;
+			long m = strtol(args[i + 1], &end, 8);
+
+			if (*end || end == args[i + 1] || m < 0 || m > 0777) {
+				px_strfmt(err, "'stats socket': mode expects an octal value such as "
+				          "600 ('%s' found)", args[i + 1]);
+				return -1;
+			}
+			b->mode = (int)m;
+		} else if (!strcmp(kw, "uid") || !strcmp(kw, "user")) {
+			if (owner_id(kw, args[i + 1], &b->uid, err) < 0)
+				return -1;
+		} else if (!strcmp(kw, "gid") || !strcmp(kw, "group")) {
+			if (owner_id(kw, args[i + 1], &b->gid, err) < 0)
+				return -1;
+		} else {
+			px_strfmt(err, "'stats socket': unknown option '%s' (expected level, "
+			          "mode, uid, gid, user or group)", kw);
+			return -1;
+		}
+		if (b->is_inet && strcmp(kw, "level")) {
+			px_strfmt(err, "'stats socket': '%s' applies to Unix sockets only", kw);
+			return -1;
+		}
+		i++;
+	}
+	for (struct px_cli_bind *o = cfg->binds; o; o = o->next) {
+		if (!strcmp(o->name, b->name)) {
+			px_strfmt(err, "'stats socket %s' is already declared at %s:%d",
+			          name, o->file, o->line);
+			return -1;
+		}
+	}
+	*cfg->tail = b;
+	cfg->tail = &b->next;
+	return 0;
+oom:
+	px_strfmt(err, "out of memory");
+	return -1;
+}
+
+static int kw_stats(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
+{
+	if (nargs >= 2 && !strcmp(args[1], "socket"))
+		return socket_line(args, nargs, ctx, err);
+	if (nargs >= 2 && !strcmp(args[1], "timeout")) {
+		struct px_cli_cfg *cfg = cli_cfg(ctx);
+		uint64_t ms;
+
+		if (!cfg) {
+			px_strfmt(err, "out of memory");
+			return -1;
+		}
+		if (nargs != 3) {
+			px_strfmt(err, "'stats timeout' expects one delay");
+			return -1;
+		}
+		if (px_parse_time(args[2], &ms, err) < 0)
+			return -1;
+		if (!ms || ms > 0x7fffffff) {
+			px_strfmt(err, "'stats timeout' must be between 1ms and 24 days");
+			return -1;
+		}
+		cfg->timeout_ms = (uint32_t)ms;
+		return 0;
+	}
+	px_strfmt(err, "in the global section, 'stats' expects 'socket' or 'timeout'%s%s%s",
+	          nargs >= 2 ? " ('" : "", nargs >= 2 ? args[1] : "", nargs >= 2 ? "' found)" : "");
+	return -1;
+}
+
+static const struct px_cfg_kw cli_kws[] = {
+	{ .name = "stats", .sections = PX_SEC_GLOBAL, .parse = kw_stats },
+	{ 0 }
+};
+
+static struct px_cfg_kw_list cli_kw_list = { .kws = cli_kws };
+
+/* --- handlers -------------------------------------------------------------- */
+
+static struct px_cli_handler_list *handler_lists;
+
+void px_cli_register(struct px_cli_handler_list *list)
+{
+	list->next = handler_lists;
+	handler_lists = list;
+}
+
+static px_cli_fn handler_of(const char *words)
+{
+	for (struct px_cli_handler_list *l = handler_lists; l; l = l->next)
+		for (const struct px_cli_handler *h = l->h; h->words; h++)
+			if (!strcmp(h->words, words))
+				return h->fn;
+	return NULL;
+}
+
+/* --- sockets --------------------------------------------------------------- */
+
+enum { CL_ACTIVE = 0, CL_KEPT, CL_NEW };
+
+struct cli_listener {
+	struct px_list link;
+	struct px_io io;
+	char *name;
+	char *path;                /* Unix socket path, to unlink at exit */
+	dev_t dev;                 /* the socket file we created */
+	ino_t ino;
+	uint8_t level;
+	uint8_t mark;
+	uint32_t timeout_ms;
+};
+
+struct px_cli_conn {
+	struct px_io io;
+	struct px_timer timer;
+	struct px_list link;
+	uint8_t level;
+	uint8_t prompt;            /* interactive mode */
+	uint8_t json;              /* the current command answers in JSON */
+	uint8_t closing;           /* close once the output is sent */
+	uint8_t rd_ready, wr_ready, rd_eof;
+	uint32_t payload_prompts;  /* "+ " prompts sent for the awaited payload */
+	uint32_t timeout_ms;
+
+	char *in;                  /* received, not yet consumed */
+	size_t in_len, in_cap;
+	char *out;                 /* to send, from out_off */
+	size_t out_len, out_off, out_cap;
+	int oom;                   /* output could not be stored */
+
+	/* The line being executed. */
+	char *line;                /* unescaped words, NUL-separated */
+	char **words;              /* every word of the line */
+	int *cmd_start;            /* index in words[] of each command */
+	int *cmd_len;
+	int ncmds, cur;
+	char *payload;
+
+	/* The command in progress. */
+	px_cli_dump_fn dump;
+	void *dctx;
+	void (*drelease)(void *);
+	int failed;
+};
+
+static struct px_list cli_listeners = PX_LIST_INIT(cli_listeners);
+static struct px_list cli_conns = PX_LIST_INIT(cli_conns);
+static struct px_loop *cli_loop;
+
+static void conn_io(struct px_io *io, uint32_t events);
+static void conn_timeout(struct px_timer *t);
+static void conn_process(struct px_cli_conn *c);
+
+struct px_loop *px_cli_loop(void)
+{
+	return cli_loop;
+}
+
+static struct cli_listener *listener_find(const char *name)
+{
+	struct px_list *e;
+
+	px_list_for_each(e, &cli_listeners) {
+		struct cli_listener *l = px_container_of(e, struct cli_listener, link);
+
+		if (!strcmp(l->name, name))
+			return l;
+	}
+	return NULL;
+}
+
+static void listener_free(struct cli_listener *l)
+{
+	struct stat st;
+
+	px_list_del(&l->link);
+	if (l->io.fd >= 0)
+		close(l->io.fd);
+	/* Remove the path only if it is still our socket (another process may
+	 * have taken it over since).
+	 */
+	if (l->path && stat(l->path, &st) == 0 && st.st_dev == l->dev && st.st_ino == l->ino)
+		unlink(l->path);
+	free(l->path);
+	free(l->name);
+	free(l);
+}
+
+/* Binds a Unix socket to a temporary name, sets its owner and mode, then
+ * renames it over <path>: clients never find the path missing or a socket
+ * with the wrong permissions, even across a restart.
+ */
+static int bind_unix(struct cli_listener *l, const struct px_cli_bind *b, char **err)
+{
+	struct sockaddr_un tmp = b->addr.un;
+	struct stat st;
+	int fd;
+
+	fd = -1;
+	if ((size_t)snprintf(tmp.sun_path, sizeof(tmp.sun_path), "%.*s.%d.tmp",
+	                     (int)sizeof(tmp.sun_path) - 20, b->addr.un.sun_path,
+	                     (int)getpid()) >= sizeof(tmp.sun_path)) {
+		errno = ENAMETOOLONG;
+		goto fail;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	unlink(tmp.sun_path);
+	if (bind(fd, (struct sockaddr *)&tmp, sizeof(tmp)) < 0)
+		goto fail;
+	if (chmod(tmp.sun_path, b->mode >= 0 ? (mode_t)b->mode : 0600) < 0 ||
+	    ((b->uid >= 0 || b->gid >= 0) && chown(tmp.sun_path, b->uid, b->gid) < 0) ||
+	    listen(fd, 16) < 0 || rename(tmp.sun_path, b->addr.un.sun_path) < 0) {
+		int e = errno;
+
+		unlink(tmp.sun_path);
+		errno = e;
+		goto fail;
+	}
+	if (stat(b->addr.un.sun_path, &st) == 0) {
+		l->dev = st.st_dev;
+		l->ino = st.st_ino;
+	}
+	l->path = strdup(b->addr.un.sun_path);
+	l->io.fd = fd;
+	return l->path ? 0 : -1;
+fail:
+	px_strfmt(err, "%s:%d: cannot create the command socket '%s': %s", b->file, b->line,
+	          b->name, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+static int bind_inet(struct cli_listener *l, const struct px_cli_bind *b, char **err)
+{
+	int one = 1, fd;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, &b->addr.sa, b->addrlen) < 0 || listen(fd, 16) < 0) {
+		px_strfmt(err, "%s:%d: cannot create the command socket '%s': %s", b->file,
+		          b->line, b->name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	l->io.fd = fd;
+	return 0;
+}
+
+static void rollback(void)
+{
+	struct px_list *e, *tmp;
+
+	px_list_for_each_safe(e, tmp, &cli_listeners) {
+		struct cli_listener *l = px_container_of(e, struct cli_listener, link);
+
+		if (l->mark == CL_NEW)
+			listener_free(l);
+		else
+			l->mark = CL_ACTIVE;
+	}
+}
+
+/* Opens the sockets of <gen> that are not open yet. Sockets of the running
+ * generation with the same name are kept (their clients stay connected).
+ * Returns 0, or -1 with a message (nothing changed then).
+ */
+int px_cli_open(struct px_gen *gen, char **err)
+{
+	const struct px_cli_cfg *cfg = gen->global.cli;
+
+	if (!cfg)
+		return 0;
+	for (const struct px_cli_bind *b = cfg->binds; b; b = b->next) {
+		struct cli_listener *l = listener_find(b->name);
+
+		if (l && l->mark == CL_ACTIVE) {
+			l->mark = CL_KEPT;
+			continue;
+		}
+		l = calloc(1, sizeof(*l));
+		if (!l || !(l->name = strdup(b->name))) {
+			free(l);
+			px_strfmt(err, "out of memory");
+			rollback();
+			return -1;
+		}
+		l->io.fd = -1;
+		px_list_append(&cli_listeners, &l->link);
+		l->mark = CL_NEW;
+		if ((b->is_inet ? bind_inet(l, b, err) : bind_unix(l, b, err)) < 0) {
+			rollback();
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void listener_accept(struct px_io *io, uint32_t events);
+
+/* Makes <gen>'s sockets the live ones: new ones are watched, kept ones take
+ * their new level, the others close.
+ */
+void px_cli_commit(struct px_loop *loop, struct px_gen *gen)
+{
+	const struct px_cli_cfg *cfg = gen->global.cli;
+	struct px_list *e, *tmp;
+
+	cli_loop = loop;
+	px_list_for_each_safe(e, tmp, &cli_listeners) {
+		struct cli_listener *l = px_container_of(e, struct cli_listener, link);
+		const struct px_cli_bind *b = NULL;
+
+		if (l->mark == CL_ACTIVE) {
+			listener_free(l);
+			continue;
+		}
+		for (b = cfg ? cfg->binds : NULL; b && strcmp(b->name, l->name); b = b->next)
+			;
+		l->level = b ? b->level : PX_CLI_OPERATOR;
+		l->timeout_ms = cfg && cfg->timeout_ms ? cfg->timeout_ms : CLI_DEF_TIMEOUT;
+		if (l->mark == CL_NEW) {
+			l->io.fn = listener_accept;
+			if (px_io_add(loop, &l->io, EPOLLIN | EPOLLET) < 0)
+				px_warning("command socket '%s' cannot be watched: %s", l->name,
+				           strerror(errno));
+		}
+		l->mark = CL_ACTIVE;
+	}
+}
+
+static void conn_close(struct px_cli_conn *c);
+
+/* Closes every socket and connection (the process is stopping). */
+void px_cli_close_all(void)
+{
+	while (!px_list_empty(&cli_conns))
+		conn_close(px_container_of(cli_conns.next, struct px_cli_conn, link));
+	while (!px_list_empty(&cli_listeners))
+		listener_free(px_container_of(cli_listeners.next, struct cli_listener, link));
+}
+
+/* Undoes px_cli_open() after a reload failed further on. */
+void px_cli_unlink_all(void)
+{
+	rollback();
+}
+
+/* --- connections ----------------------------------------------------------- */
+
+static void listener_accept(struct px_io *io, uint32_t events)
+{
+	struct cli_listener *l = px_container_of(io, struct cli_listener, io);
+
+	for (;;) {
+		struct px_cli_conn *c;
+		int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			return;
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(fd);
+			continue;
+		}
+		c->io.fd = fd;
+		c->io.fn = conn_io;
+		c->level = l->level;
+		c->timeout_ms = l->timeout_ms;
+		c->rd_ready = c->wr_ready = 1;
+		px_timer_init(&c->timer, conn_timeout);
+		px_list_append(&cli_conns, &c->link);
+		if (px_io_add(cli_loop, &c->io, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
+			conn_close(c);
+			continue;
+		}
+		conn_process(c);
+	}
+}
+
+static void end_dump(struct px_cli_conn *c)
+{
+	if (c->drelease && c->dctx)
+		c->drelease(c->dctx);
+	c->dump = NULL;
+	c->dctx = NULL;
+	c->drelease = NULL;
+}
+
+static void free_line(struct px_cli_conn *c)
+{
+	free(c->payload);
+	free(c->line);
+	free(c->words);
+	free(c->cmd_start);
+	free(c->cmd_len);
+	c->line = NULL;
+	c->words = NULL;
+	c->cmd_start = c->cmd_len = NULL;
+	c->ncmds = c->cur = 0;
+	c->payload = NULL;
+}
+
+static void conn_release(void *arg)
+{
+	struct px_cli_conn *c = arg;
+
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+static void conn_close(struct px_cli_conn *c)
+{
+	end_dump(c);
+	free_line(c);
+	px_timer_del(cli_loop, &c->timer);
+	px_list_del(&c->link);
+	close(c->io.fd);
+	c->io.fd = -1;
+	c->io.fn = NULL;
+	/* An event of the current batch may still name it. */
+	px_loop_defer(cli_loop, conn_release, c);
+}
+
+static void conn_timeout(struct px_timer *t)
+{
+	conn_close(px_container_of(t, struct px_cli_conn, timer));
+}
+
+static void conn_io(struct px_io *io, uint32_t events)
+{
+	struct px_cli_conn *c = px_container_of(io, struct px_cli_conn, io);
+
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->rd_ready = 1;
+	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+		c->wr_ready = 1;
+	conn_process(c);
+}
+
+/* --- output ---------------------------------------------------------------- */
+
+static int out_reserve(struct px_cli_conn *c, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (c->oom)
+		return -1;
+	if (c->out_off && c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+	if (c->out_len + n <= c->out_cap)
+		return 0;
+	if (c->out_off) {
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+		if (c->out_len + n <= c->out_cap)
+			return 0;
+	}
+	cap = c->out_cap ? c->out_cap : 4096;
+	while (cap < c->out_len + n)
+		cap *= 2;
+	p = realloc(c->out, cap);
+	if (!p) {
+		c->oom = 1;
+		return -1;
+	}
+	c->out = p;
+	c->out_cap = cap;
+	return 0;
+}
+
+void px_cli_write(struct px_cli_conn *c, const char *data, size_t len)
+{
+	if (!len || out_reserve(c, len) < 0)
+		return;
+	memcpy(c->out + c->out_len, data, len);
+	c->out_len += len;
+}
+
+void px_cli_puts(struct px_cli_conn *c, const char *s)
+{
+	px_cli_write(c, s, strlen(s));
+}
+
+static void cli_vprintf(struct px_cli_conn *c, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	int n;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n <= 0 || out_reserve(c, (size_t)n + 1) < 0)
+		return;
+	vsnprintf(c->out + c->out_len, (size_t)n + 1, fmt, ap);
+	c->out_len += (size_t)n;
+}
+
+void px_cli_printf(struct px_cli_conn *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cli_vprintf(c, fmt, ap);
+	va_end(ap);
+}
+
+/* Writes <s> as a JSON string, quotes included. */
+void px_cli_json_str(struct px_cli_conn *c, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, from = 0;
+
+	px_cli_write(c, "\"", 1);
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		char esc[6];
+
+		if (ch >= 0x20 && ch != '"' && ch != '\\' && ch != 0x7f)
+			continue;
+		px_cli_write(c, s + from, i - from);
+		from = i + 1;
+		if (ch == '"' || ch == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)ch;
+			px_cli_write(c, esc, 2);
+		} else if (ch == '\n') {
+			px_cli_write(c, "\\n", 2);
+		} else if (ch == '\t') {
+			px_cli_write(c, "\\t", 2);
+		} else if (ch == '\r') {
+			px_cli_write(c, "\\r", 2);
+		} else {
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[ch >> 4];
+			esc[5] = hex[ch & 15];
+			px_cli_write(c, esc, 6);
+		}
+	}
+	px_cli_write(c, s + from, len - from);
+	px_cli_write(c, "\"", 1);
+}
+
+int px_cli_full(const struct px_cli_conn *c)
+{
+	return c->out_len - c->out_off >= PX_CLI_OUT_SOFT;
+}
+
+void px_cli_set_json(struct px_cli_conn *c, int on)
+{
+	c->json = !!on;
+}
+
+int px_cli_json(const struct px_cli_conn *c)
+{
+	return c->json;
+}
+
+int px_cli_level(const struct px_cli_conn *c)
+{
+	return c->level;
+}
+
+void px_cli_error(struct px_cli_conn *c, int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* One line: an error never contains the empty line that ends an
+	 * answer.
+	 */
+	for (n = 0; msg[n]; n++)
+		if (msg[n] == '\n' || msg[n] == '\r')
+			msg[n] = ' ';
+	c->failed = 1;
+	if (c->json) {
+		px_cli_printf(c, "{\"error\":{\"code\":%d,\"message\":", code);
+		px_cli_json_str(c, msg, n);
+		px_cli_puts(c, "}}\n");
+	} else {
+		px_cli_write(c, msg, n);
+		px_cli_write(c, "\n", 1);
+	}
+}
+
+int px_cli_dump(struct px_cli_conn *c, px_cli_dump_fn fn, void *ctx,
+                void (*release)(void *ctx))
+{
+	c->dump = fn;
+	c->dctx = ctx;
+	c->drelease = release;
+	return 1;
+}
+
+void *px_cli_ctx(struct px_cli_conn *c)
+{
+	return c->dctx;
+}
+
+/* --- parsing a line -------------------------------------------------------- */
+
+/* Splits <src> (a line without its newline) into commands and words:
+ * blanks separate words, ';' commands, and a backslash makes the next
+ * character ordinary. Returns 0, or -1 with a message in <err>.
+ */
+static int split_line(struct px_cli_conn *c, const char *src, size_t len, char **err)
+{
+	size_t i, nw = 0, cap_w = 16, cap_c = 4;
+	char *dst;
+	int in_word = 0, cmd_words = 0;
+
+	c->line = malloc(len + 1);
+	c->words = malloc(cap_w * sizeof(*c->words));
+	c->cmd_start = malloc(cap_c * sizeof(int));
+	c->cmd_len = malloc(cap_c * sizeof(int));
+	if (!c->line || !c->words || !c->cmd_start || !c->cmd_len)
+		goto oom;
+	dst = c->line;
+	c->ncmds = 0;
+	c->cmd_start[0] = 0;
+	for (i = 0; i <= len; i++) {
+		char ch = i < len ? src[i] : ';';
+
+		if (ch == '\\' && i + 1 < len) {
+			ch = src[++i];
+		} else if (ch == ' ' || ch == '\t' || ch == ';') {
+			if (in_word) {
+				*dst++ = '\0';
+				in_word = 0;
+			}
+			if (ch == ';') {
+				if (cmd_words) {
+					if ((size_t)c->ncmds + 1 >= cap_c) {
+						int *a, *b;
+
+						cap_c *= 2;
+						a = realloc(c->cmd_start, cap_c * sizeof(int));
+						if (a)
+							c->cmd_start = a;
+						b = realloc(c->cmd_len, cap_c * sizeof(int));
+						if (b)
+							c->cmd_len = b;
+						if (!a || !b)
+							goto oom;
+					}
+					c->cmd_len[c->ncmds] = cmd_words;
+					c->ncmds++;
+					c->cmd_start[c->ncmds] = (int)nw;
+				}
+				cmd_words = 0;
+			}
+			continue;
+		}
+		if (!in_word) {
+			if (cmd_words >= CLI_MAX_ARGS) {
+				px_strfmt(err, "Too many words in a command (at most %d)", CLI_MAX_ARGS);
+				return -1;
+			}
+			if (nw + 1 >= cap_w) {
+				char **w = realloc(c->words, cap_w * 2 * sizeof(*w));
+
+				if (!w)
+					goto oom;
+				c->words = w;
+				cap_w *= 2;
+			}
+			c->words[nw++] = dst;
+			cmd_words++;
+			in_word = 1;
+		}
+		*dst++ = ch;
+	}
+	c->words[nw] = NULL;
+	c->cur = 0;
+	return 0;
+oom:
+	px_strfmt(err, "Out of memory");
+	return -1;
+}
+
+/* Looks for a complete line (and its payload) in the input. Returns 1 and
+ * sets up the line, 0 when more input is needed, -1 when the input breaks
+ * a limit (an error was written and the connection will close).
+ */
+static int take_line(struct px_cli_conn *c)
+{
+	char *nl = memchr(c->in, '\n', c->in_len);
+	size_t llen, consumed;
+	char *err = NULL;
+	const char *payload = NULL;
+	size_t plen = 0;
+
+	if (!nl) {
+		if (c->in_len > CLI_LINE_MAX) {
+			px_cli_error(c, 400, "Command line too long (at most %d bytes)", CLI_LINE_MAX);
+			return -1;
+		}
+		return 0;
+	}
+	llen = (size_t)(nl - c->in);
+	consumed = llen + 1;
+	if (llen > CLI_LINE_MAX) {
+		px_cli_error(c, 400, "Command line too long (at most %d bytes)", CLI_LINE_MAX);
+		return -1;
+	}
+	if (llen && c->in[llen - 1] == '\r')
+		llen--;
+	/* "<<" as the last word announces a payload ending with an empty line. */
+	if (llen >= 2 && !memcmp(c->in + llen - 2, "<<", 2) &&
+	    (llen == 2 || c->in[llen - 3] == ' ' || c->in[llen - 3] == '\t')) {
+		char *p = nl + 1, *end = c->in + c->in_len;
+		uint32_t lines = 0;
+
+		for (;;) {
+			char *e = memchr(p, '\n', (size_t)(end - p));
+
+			if (!e) {
+				if ((size_t)(end - (nl + 1)) > CLI_PAYLOAD_MAX) {
+					px_cli_error(c, 413, "Payload too large (at most %d bytes)",
+					             CLI_PAYLOAD_MAX);
+					return -1;
+				}
+				/* Interactive: "+ " once for each line awaited. */
+				if (c->prompt && c->payload_prompts <= lines) {
+					px_cli_write(c, "+ ", 2);
+					c->payload_prompts = lines + 1;
+				}
+				return 0;
+			}
+			if (e == p || (e == p + 1 && *p == '\r')) {
+				payload = nl + 1;
+				plen = (size_t)(p - payload);
+				consumed = (size_t)(e + 1 - c->in);
+				break;
+			}
+			p = e + 1;
+			lines++;
+		}
+		if ((size_t)(p - (nl + 1)) > CLI_PAYLOAD_MAX) {
+			px_cli_error(c, 413, "Payload too large (at most %d bytes)", CLI_PAYLOAD_MAX);
+			return -1;
+		}
+		llen -= 2;
+	}
+	c->payload_prompts = 0;
+	if (split_line(c, c->in, llen, &err) < 0) {
+		free_line(c);
+		px_cli_error(c, 400, "%s", err);
+		px_cli_write(c, "\n", 1);
+		free(err);
+		memmove(c->in, c->in + consumed, c->in_len - consumed);
+		c->in_len -= consumed;
+		return 1;
+	}
+	if (payload) {
+		/* Stored after the words, NUL-terminated. */
+		char *copy = malloc(plen + 1);
+
+		if (!copy) {
+			free_line(c);
+			px_cli_error(c, 500, "Out of memory");
+			return -1;
+		}
+		memcpy(copy, payload, plen);
+		copy[plen] = '\0';
+		c->payload = copy;
+	}
+	memmove(c->in, c->in + consumed, c->in_len - consumed);
+	c->in_len -= consumed;
+	return 1;
+}
+
+/* --- commands of the session itself ------------------------------------------ */
+
+static const struct px_cli_desc *desc_find(char **args, int nargs, int *nwords)
+{
+	const struct px_cli_desc *best = NULL;
+	int best_n = 0;
+
+	for (const struct px_cli_desc *d = px_cli_cmds; d->words; d++) {
+		const char *p = d->words;
+		int i = 0;
+
+		while (i < nargs) {
+			size_t wl = strcspn(p, " ");
+
+			if (strlen(args[i]) != wl || memcmp(args[i], p, wl))
+				break;
+			i++;
+			p += wl;
+			if (!*p)
+				break;
+			p++;
+		}
+		if (!*p && i > best_n && handler_of(d->words)) {
+			best = d;
+			best_n = i;
+		}
+	}
+	*nwords = best_n;
+	return best;
+}
+
+static void help_line(struct px_cli_conn *c, const struct px_cli_desc *d)
+{
+	char head[128];
+
+	snprintf(head, sizeof(head), "%s%s%s", d->words, *d->usage ? " " : "", d->usage);
+	if (strlen(head) < 40)
+		px_cli_printf(c, "  %-40s: %s\n", head, d->help);
+	else
+		px_cli_printf(c, "  %s\n  %-40s: %s\n", head, "", d->help);
+}
+
+static void help_list(struct px_cli_conn *c)
+{
+	px_cli_puts(c, "The following commands are valid at this level:\n");
+	for (const struct px_cli_desc *d = px_cli_cmds; d->words; d++)
+		if (d->level <= c->level && handler_of(d->words))
+			help_line(c, d);
+}
+
+static int cmd_help(struct px_cli_conn *c, char **args, int nargs, const char *payload)
+{
+	const struct px_cli_desc *d;
+	int n;
+
+	if (nargs == 1) {
+		help_list(c);
+		return 0;
+	}
+	d = desc_find(args + 1, nargs - 1, &n);
+	if (!d || n != nargs - 1) {
+		px_cli_error(c, 404, "No command '%s' (type 'help' for the list)", args[1]);
+		return 0;
+	}
+	px_cli_printf(c, "%s%s%s\n  %s\n  level: %s\n", d->words, *d->usage ? " " : "", d->usage,
+	              d->help, px_cli_level_name(d->level));
+	return 0;
+}
+
+static int cmd_prompt(struct px_cli_conn *c, char **args, int nargs, const char *payload)
+{
+	c->prompt = !c->prompt;
+	return 0;
+}
+
+static int cmd_quit(struct px_cli_conn *c, char **args, int nargs, const char *payload)
+{
+	c->closing = 1;
+	return 0;
+}
+
+static int cmd_set_timeout(struct px_cli_conn *c, char **args, int nargs, const char *payload)
+{
+	uint64_t ms;
+	char *err = NULL;
+
+	if (nargs != 4) {
+		px_cli_error(c, 400, "'set timeout cli' expects a delay (seconds by default)");
+		return 0;
+	}
+	/* HAProxy reads a bare number as seconds here. */
+	if (px_parse_uint(args[3], 86400 * 24, &ms) == 0) {
+		ms *= 1000;
+	} else if (px_parse_time(args[3], &ms, &err) < 0) {
+		px_cli_error(c, 400, "'set timeout cli': %s", err);
+		free(err);
+		return 0;
+	}
+	if (!ms || ms > 0x7fffffff) {
+		px_cli_error(c, 400, "'set timeout cli' expects a delay between 1ms and 24 days");
+		return 0;
+	}
+	c->timeout_ms = (uint32_t)ms;
+	return 0;
+}
+
+static const struct px_cli_handler session_handlers[] = {
+	{ "help", cmd_help },
+	{ "prompt", cmd_prompt },
+	{ "quit", cmd_quit },
+	{ "set timeout cli", cmd_set_timeout },
+	{ NULL }
+};
+
+static struct px_cli_handler_list session_list = { .h = session_handlers };
+
+__attribute__((constructor)) static void cli_register(void)
+{
+	px_cfg_register(&cli_kw_list);
+	px_cli_register(&session_list);
+}
+
+/* --- running ----------------------------------------------------------------- */
+
+/* Ends the current command's output with the empty line. */
+static void end_command(struct px_cli_conn *c)
+{
+	if (c->out_len > c->out_off && c->out[c->out_len - 1] != '\n')
+		px_cli_write(c, "\n", 1);
+	px_cli_write(c, "\n", 1);
+	c->json = 0;
+	c->failed = 0;
+	c->cur++;
+}
+
+static void run_command(struct px_cli_conn *c)
+{
+	char **args = c->words + c->cmd_start[c->cur];
+	int nargs = c->cmd_len[c->cur];
+	const char *payload = c->cur == c->ncmds - 1 ? c->payload : NULL;
+	const struct px_cli_desc *d;
+	px_cli_fn fn;
+	int n;
+
+	d = desc_find(args, nargs, &n);
+	if (!d) {
+		char cmd[128];
+		int i, off = 0;
+
+		for (i = 0; i < nargs && i < 3 && off < (int)sizeof(cmd) - 1; i++)
+			off += snprintf(cmd + off, sizeof(cmd) - (size_t)off, "%s%s", i ? " " : "",
+			                args[i]);
+		px_cli_printf(c, "Unknown command '%s'. ", cmd);
+		help_list(c);
+		c->failed = 1;
+		end_command(c);
+		return;
+	}
+	if (d->level > c->level) {
+		px_cli_error(c, 403, "Permission denied");
+		end_command(c);
+		return;
+	}
+	fn = handler_of(d->words);
+	if (fn(c, args, nargs, payload) == 0)
+		end_command(c);
+}
+
+/* Sends what can be sent. Returns -1 when the connection failed. */
+static int flush(struct px_cli_conn *c)
+{
+	while (c->wr_ready && c->out_len > c->out_off) {
+		ssize_t n = send(c->io.fd, c->out + c->out_off, c->out_len - c->out_off,
+		                 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n > 0) {
+			c->out_off += (size_t)n;
+			px_timer_set(cli_loop, &c->timer, cli_loop->now_ms + c->timeout_ms);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			c->wr_ready = 0;
+			break;
+		}
+		return -1;
+	}
+	if (c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+	return 0;
+}
+
+/* Reads what the socket has. Returns -1 when the connection failed. */
+static int fill(struct px_cli_conn *c)
+{
+	while (c->rd_ready && !c->rd_eof) {
+		ssize_t n;
+
+		if (c->in_cap - c->in_len < 4096) {
+			size_t cap = c->in_cap ? c->in_cap * 2 : 8192;
+			char *p;
+
+			if (cap > CLI_LINE_MAX + CLI_PAYLOAD_MAX + 8192)
+				return 0;   /* take_line() reports the limit */
+			p = realloc(c->in, cap);
+			if (!p)
+				return -1;
+			c->in = p;
+			c->in_cap = cap;
+		}
+		n = recv(c->io.fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+		if (n > 0) {
+			c->in_len += (size_t)n;
+			px_timer_set(cli_loop, &c->timer, cli_loop->now_ms + c->timeout_ms);
+			/* One line at a time is enough to go on. */
+			if (memchr(c->in + c->in_len - n, '\n', (size_t)n))
+				return 0;
+			continue;
+		}
+		if (n == 0) {
+			c->rd_eof = 1;
+			break;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN) {
+			c->rd_ready = 0;
+			break;
+		}
+		return -1;
+	}
+	return 0;
+}
+
+static void conn_process(struct px_cli_conn *c)
+{
+	if (!c->timer.expire)
+		px_timer_set(cli_loop, &c->timer, cli_loop->now_ms + c->timeout_ms);
+	for (;;) {
+		if (flush(c) < 0 || c->oom) {
+			conn_close(c);
+			return;
+		}
+		if (px_cli_full(c)) {
+			if (c->wr_ready)
+				continue;
+			return;   /* EPOLLOUT brings us back */
+		}
+		if (c->dump) {
+			if (c->dump(c) == 0) {
+				end_dump(c);
+				end_command(c);
+			}
+			continue;
+		}
+		if (c->line && c->cur < c->ncmds && !c->closing) {
+			run_command(c);
+			continue;
+		}
+		if (c->line) {
+			free_line(c);
+			if (!c->prompt)
+				c->closing = 1;
+			else if (!c->closing)
+				px_cli_write(c, "> ", 2);
+			continue;
+		}
+		if (c->closing) {
+			if (c->out_len > c->out_off)
+				return;
+			shutdown(c->io.fd, SHUT_WR);
+			conn_close(c);
+			return;
+		}
+		switch (take_line(c)) {
+		case 1:
+			if (!c->line && !c->prompt)
+				c->closing = 1;   /* the line was refused */
+			continue;
+		case -1:
+			px_cli_write(c, "\n", 1);
+			c->closing = 1;
+			continue;
+		default:
+			break;
+		}
+		if (c->rd_eof) {
+			c->closing = 1;
+			continue;
+		}
+		if (!c->rd_ready)
+			return;
+		if (fill(c) < 0) {
+			conn_close(c);
+			return;
+		}
+	}
+}

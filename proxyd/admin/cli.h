@@ -1,0 +1,64 @@
+/* The command socket: HAProxy's "stats socket" protocol (one line of
+ * commands separated by ';', output ending with an empty line, "prompt"
+ * for interactive use, "<<" payloads), the sockets of the global section,
+ * and the functions commands write their output with.
+ *
+ * Commands run on the event loop and never block it: a command whose
+ * output can be long (sessions, maps, statistics) writes while there is
+ * room and continues from a dump function when the client has read.
+ */
+#ifndef PX_ADMIN_CLI_H
+#define PX_ADMIN_CLI_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include "admin/cli-t.h"
+#include "admin/clitab.h"
+
+struct px_gen;
+struct px_loop;
+
+/* Output above this size makes a dump function stop and wait. */
+#define PX_CLI_OUT_SOFT (16 * 1024)
+
+void px_cli_register(struct px_cli_handler_list *list);
+
+/* Sockets: opened before privileges are dropped, kept across reloads
+ * when their address stays.
+ */
+int px_cli_open(struct px_gen *gen, char **err);
+void px_cli_commit(struct px_loop *loop, struct px_gen *gen);
+void px_cli_close_all(void);
+void px_cli_unlink_all(void);
+
+/* Output. */
+void px_cli_write(struct px_cli_conn *c, const char *data, size_t len);
+void px_cli_puts(struct px_cli_conn *c, const char *s);
+void px_cli_printf(struct px_cli_conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void px_cli_json_str(struct px_cli_conn *c, const char *s, size_t len);
+int px_cli_full(const struct px_cli_conn *c);
+
+/* An error: one line of text, or {"error":...} in JSON mode; the command
+ * counts as failed. <code> is an HTTP-like status (400 bad syntax, 403
+ * permission, 404 not found, 409 conflict, 500 internal).
+ */
+void px_cli_error(struct px_cli_conn *c, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void px_cli_set_json(struct px_cli_conn *c, int on);
+int px_cli_json(const struct px_cli_conn *c);
+
+/* Long outputs: <fn> is called until it returns 0; <ctx> (if not NULL)
+ * is released with <release> when the command ends or the client leaves.
+ */
+int px_cli_dump(struct px_cli_conn *c, px_cli_dump_fn fn, void *ctx,
+                void (*release)(void *ctx));
+void *px_cli_ctx(struct px_cli_conn *c);
+
+int px_cli_level(const struct px_cli_conn *c);
+struct px_loop *px_cli_loop(void);
+
+/* A live subscriber to log lines ("show events -w"). */
+void px_cli_log_line(const char *line, size_t len);
+
+#endif
