@@ -92,6 +92,12 @@ static int parse_filters(struct px_cli_conn *c, char **args, int nargs, int i,
 		uint64_t secs;
 		char *err = NULL;
 
+		if (strcmp(kw, "frontend") && strcmp(kw, "backend") && strcmp(kw, "server") &&
+		    strcmp(kw, "src") && strcmp(kw, "older")) {
+			px_cli_error(c, 400, "Unknown argument '%s' (expected a session id, 'all', "
+			             "'json' or filters: frontend, backend, server, src, older).", kw);
+			return -1;
+		}
 		if (!val) {
 			px_cli_error(c, 400, "'%s' expects a value.", kw);
 			return -1;
@@ -129,10 +135,6 @@ static int parse_filters(struct px_cli_conn *c, char **args, int nargs, int i,
 				return -1;
 			}
 			f->older_ms = secs * 1000;
-		} else {
-			px_cli_error(c, 400, "Unknown filter '%s' (expected frontend, backend, "
-			             "server, src or older).", kw);
-			return -1;
 		}
 	}
 	return 0;
