@@ -15,12 +15,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "admin/cli.h"
+#include "admin/inherit.h"
+#include "admin/runtime.h"
 #include "backend/check.h"
 #include "backend/srvconn.h"
 #include "cfg/cfg.h"
 #include "core/buf.h"
 #include "core/ev.h"
 #include "core/log.h"
+#include "core/util.h"
 #include "core/pool.h"
 #include "ssl/sslsock.h"
 #include "proto/http.h"
@@ -197,50 +200,116 @@ static void raise_fd_limit(uint32_t maxconn)
 		           "(ulimit -n) or lower maxconn", (unsigned long)rl.rlim_cur, maxconn);
 }
 
-static void reload(void)
-{
-	struct px_gen *gen, *old = px_gen_cur;
-	char *err = NULL;
+/* A report function that also hands the messages to a command socket
+ * client asking for the reload.
+ */
+struct report_fwd {
+	void (*fn)(void *, int, const char *);
+	void *arg;
+};
 
-	px_notice("reloading the configuration");
-	gen = load(0);
-	if (!gen) {
-		px_alert("reload failed: the configuration has errors; the running "
-		         "configuration (generation %u) stays", old->id);
-		return;
+static void report_both(void *arg, int is_warning, const char *msg)
+{
+	struct report_fwd *f = arg;
+
+	report(NULL, is_warning, msg);
+	if (f && f->fn)
+		f->fn(f->arg, is_warning, msg);
+}
+
+int px_runtime_prepare(struct px_gen *gen, char **err)
+{
+	struct px_gen *old = px_gen_cur;
+
+	if (old) {
+		if (gen->global.bufsize != old->global.bufsize ||
+		    gen->global.maxrewrite != old->global.maxrewrite ||
+		    gen->global.maxhdr != old->global.maxhdr ||
+		    gen->global.logurilen != old->global.logurilen)
+			px_warning("tune.bufsize, tune.maxrewrite, tune.http.maxhdr and "
+			           "tune.http.logurilen changes take effect at the next restart");
+		gen->global.bufsize = old->global.bufsize;
+		gen->global.maxrewrite = old->global.maxrewrite;
+		gen->global.maxhdr = old->global.maxhdr;
+		gen->global.logurilen = old->global.logurilen;
 	}
-	if (gen->global.bufsize != old->global.bufsize ||
-	    gen->global.maxrewrite != old->global.maxrewrite ||
-	    gen->global.maxhdr != old->global.maxhdr ||
-	    gen->global.logurilen != old->global.logurilen)
-		px_warning("tune.bufsize, tune.maxrewrite, tune.http.maxhdr and "
-		           "tune.http.logurilen changes take effect at the next restart");
-	gen->global.bufsize = old->global.bufsize;
-	gen->global.maxrewrite = old->global.maxrewrite;
-	gen->global.maxhdr = old->global.maxhdr;
-	gen->global.logurilen = old->global.logurilen;
-	if (px_listeners_open(gen, &err) < 0) {
-		px_alert("reload failed: %s; the running configuration (generation %u) stays",
-		         err, old->id);
-		free(err);
+	if (px_listeners_open(gen, err) < 0) {
 		px_gen_unref(gen);
-		return;
+		return -1;
 	}
-	if (px_cli_open(gen, &err) < 0) {
+	if (px_cli_open(gen, err) < 0) {
 		px_listeners_rollback();
-		px_alert("reload failed: %s; the running configuration (generation %u) stays",
-		         err, old->id);
-		free(err);
 		px_gen_unref(gen);
-		return;
+		return -1;
 	}
+	px_gen_inherit(gen, old);
+	return 0;
+}
+
+void px_runtime_cancel(struct px_gen *gen)
+{
+	px_listeners_rollback();
+	px_cli_unlink_all();
+	px_gen_unref(gen);
+}
+
+void px_runtime_finish(struct px_gen *gen)
+{
 	raise_fd_limit(gen->global.maxconn);
 	px_listeners_commit(&loop, gen);
 	px_cli_commit(&loop, gen);
 	apply_global(gen);
 	px_check_start(&loop, gen);
 	px_gen_publish(gen);
-	px_notice("configuration reloaded (generation %u)", gen->id);
+	/* Frontends stopped from the command socket stay stopped. */
+	px_proxies_apply_admin(&loop, gen);
+}
+
+int px_runtime_install(struct px_gen *gen, char **err)
+{
+	if (px_runtime_prepare(gen, err) < 0)
+		return -1;
+	px_runtime_finish(gen);
+	return 0;
+}
+
+unsigned px_runtime_reload(void (*fn)(void *arg, int is_warning, const char *msg),
+                           void *arg, char **err)
+{
+	struct report_fwd fwd = { fn, arg };
+	struct px_gen *gen, *old = px_gen_cur;
+	char **files;
+	int n = expand_files(&files);
+
+	px_notice("reloading the configuration");
+	if (n < 0) {
+		px_strfmt(err, "cannot list the configuration files");
+		return 0;
+	}
+	gen = px_cfg_load(files, n, 0, report_both, &fwd);
+	free_files(files, n);
+	if (!gen) {
+		px_alert("reload failed: the configuration has errors; the running "
+		         "configuration (generation %u) stays", old->id);
+		px_strfmt(err, "the configuration has errors; the running configuration "
+		          "(generation %u) stays", old->id);
+		return 0;
+	}
+	if (px_runtime_install(gen, err) < 0) {
+		px_alert("reload failed: %s; the running configuration (generation %u) stays",
+		         *err, old->id);
+		return 0;
+	}
+	px_notice("configuration reloaded (generation %u)", px_gen_cur->id);
+	return px_gen_cur->id;
+}
+
+static void reload(void)
+{
+	char *err = NULL;
+
+	px_runtime_reload(NULL, NULL, &err);
+	free(err);
 }
 
 static void stop(void)

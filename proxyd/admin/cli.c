@@ -288,6 +288,9 @@ struct px_cli_conn {
 	int oom;                   /* output could not be stored */
 
 	/* The line being executed. */
+	char *raw;                 /* the line as received, for px_cli_rest() */
+	uint32_t *word_off;        /* where each word starts in <raw> */
+	uint32_t *cmd_end;         /* where each command ends in <raw> */
 	char *line;                /* unescaped words, NUL-separated */
 	char **words;              /* every word of the line */
 	int *cmd_start;            /* index in words[] of each command */
@@ -300,6 +303,10 @@ struct px_cli_conn {
 	void *dctx;
 	void (*drelease)(void *);
 	int failed;
+
+	/* An open transaction ("begin"), owned by the transaction code. */
+	void *txn;
+	void (*txn_free)(void *);
 };
 
 static struct px_list cli_listeners = PX_LIST_INIT(cli_listeners);
@@ -555,6 +562,11 @@ static void end_dump(struct px_cli_conn *c)
 static void free_line(struct px_cli_conn *c)
 {
 	free(c->payload);
+	free(c->raw);
+	free(c->word_off);
+	free(c->cmd_end);
+	c->raw = NULL;
+	c->word_off = c->cmd_end = NULL;
 	free(c->line);
 	free(c->words);
 	free(c->cmd_start);
@@ -579,6 +591,9 @@ static void conn_close(struct px_cli_conn *c)
 {
 	end_dump(c);
 	free_line(c);
+	if (c->txn && c->txn_free)
+		c->txn_free(c->txn);
+	c->txn = NULL;
 	px_timer_del(cli_loop, &c->timer);
 	px_list_del(&c->link);
 	close(c->io.fd);
@@ -769,6 +784,84 @@ void *px_cli_ctx(struct px_cli_conn *c)
 	return c->dctx;
 }
 
+struct px_gen *px_cli_target;
+
+static const struct px_cli_desc *desc_find(char **args, int nargs, int *nwords);
+static int split_line(struct px_cli_conn *c, const char *src, size_t len, char **err);
+
+/* The text of the command from its word args[i] to its end, as the client
+ * wrote it (spaces and quotes kept) except that backslash escapes are
+ * undone. Returns a string to free, or NULL when out of memory.
+ */
+char *px_cli_rest(struct px_cli_conn *c, char **args, int i)
+{
+	int w = (int)(args - c->words) + i;
+	uint32_t from = c->word_off[w], to = c->cmd_end[c->cur], k;
+	char *out = malloc(to - from + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (k = from; k < to; k++) {
+		if (c->raw[k] == '\\' && k + 1 < to)
+			k++;
+		*o++ = c->raw[k];
+	}
+	while (o > out && (o[-1] == ' ' || o[-1] == '\t'))
+		o--;
+	*o = '\0';
+	return out;
+}
+
+void *px_cli_txn(struct px_cli_conn *c)
+{
+	return c->txn;
+}
+
+void px_cli_set_txn(struct px_cli_conn *c, void *txn, void (*release)(void *))
+{
+	if (c->txn && c->txn != txn && c->txn_free)
+		c->txn_free(c->txn);
+	c->txn = txn;
+	c->txn_free = release;
+}
+
+/* Runs the command line <line> as if <c>'s client had sent it, appending
+ * its output; returns -1 when a command failed. Used to replay the
+ * operations of a transaction at commit time.
+ */
+int px_cli_run_line(struct px_cli_conn *c, const char *line)
+{
+	struct px_cli_conn tmp;
+	char *err = NULL;
+	int failed = 0;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.level = c->level;
+	tmp.io.fd = -1;
+	if (split_line(&tmp, line, strlen(line), &err) < 0) {
+		free(err);
+		free_line(&tmp);
+		return -1;
+	}
+	for (tmp.cur = 0; tmp.cur < tmp.ncmds; tmp.cur++) {
+		char **args = tmp.words + tmp.cmd_start[tmp.cur];
+		int nargs = tmp.cmd_len[tmp.cur], n;
+		const struct px_cli_desc *d = desc_find(args, nargs, &n);
+
+		tmp.failed = 0;
+		if (!d || d->level > tmp.level || handler_of(d->words)(&tmp, args, nargs, NULL))
+			tmp.failed = 1;
+		failed |= tmp.failed;
+		if (tmp.dump)
+			end_dump(&tmp);
+	}
+	if (tmp.out_len)
+		px_cli_write(c, tmp.out, tmp.out_len);
+	free(tmp.out);
+	free_line(&tmp);
+	return failed ? -1 : 0;
+}
+
 /* --- parsing a line -------------------------------------------------------- */
 
 /* Splits <src> (a line without its newline) into commands and words:
@@ -782,19 +875,27 @@ static int split_line(struct px_cli_conn *c, const char *src, size_t len, char *
 	int in_word = 0, cmd_words = 0;
 
 	c->line = malloc(len + 1);
+	c->raw = malloc(len + 1);
 	c->words = malloc(cap_w * sizeof(*c->words));
+	c->word_off = malloc(cap_w * sizeof(*c->word_off));
 	c->cmd_start = malloc(cap_c * sizeof(int));
 	c->cmd_len = malloc(cap_c * sizeof(int));
-	if (!c->line || !c->words || !c->cmd_start || !c->cmd_len)
+	c->cmd_end = malloc(cap_c * sizeof(*c->cmd_end));
+	if (!c->line || !c->raw || !c->words || !c->word_off || !c->cmd_start ||
+	    !c->cmd_len || !c->cmd_end)
 		goto oom;
+	memcpy(c->raw, src, len);
+	c->raw[len] = '\0';
 	dst = c->line;
 	c->ncmds = 0;
 	c->cmd_start[0] = 0;
 	for (i = 0; i <= len; i++) {
 		char ch = i < len ? src[i] : ';';
+		int esc = 0;
 
 		if (ch == '\\' && i + 1 < len) {
 			ch = src[++i];
+			esc = 1;
 		} else if (ch == ' ' || ch == '\t' || ch == ';') {
 			if (in_word) {
 				*dst++ = '\0';
@@ -804,6 +905,7 @@ static int split_line(struct px_cli_conn *c, const char *src, size_t len, char *
 				if (cmd_words) {
 					if ((size_t)c->ncmds + 1 >= cap_c) {
 						int *a, *b;
+						uint32_t *e;
 
 						cap_c *= 2;
 						a = realloc(c->cmd_start, cap_c * sizeof(int));
@@ -812,10 +914,14 @@ static int split_line(struct px_cli_conn *c, const char *src, size_t len, char *
 						b = realloc(c->cmd_len, cap_c * sizeof(int));
 						if (b)
 							c->cmd_len = b;
-						if (!a || !b)
+						e = realloc(c->cmd_end, cap_c * sizeof(*e));
+						if (e)
+							c->cmd_end = e;
+						if (!a || !b || !e)
 							goto oom;
 					}
 					c->cmd_len[c->ncmds] = cmd_words;
+					c->cmd_end[c->ncmds] = (uint32_t)(i < len ? i : len);
 					c->ncmds++;
 					c->cmd_start[c->ncmds] = (int)nw;
 				}
@@ -830,12 +936,19 @@ static int split_line(struct px_cli_conn *c, const char *src, size_t len, char *
 			}
 			if (nw + 1 >= cap_w) {
 				char **w = realloc(c->words, cap_w * 2 * sizeof(*w));
+				uint32_t *o;
 
 				if (!w)
 					goto oom;
 				c->words = w;
+				o = realloc(c->word_off, cap_w * 2 * sizeof(*o));
+				if (!o)
+					goto oom;
+				c->word_off = o;
 				cap_w *= 2;
 			}
+			/* An escaped first character starts one byte earlier. */
+			c->word_off[nw] = (uint32_t)(esc ? i - 1 : i);
 			c->words[nw++] = dst;
 			cmd_words++;
 			in_word = 1;

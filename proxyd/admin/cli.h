@@ -56,6 +56,24 @@ int px_cli_dump(struct px_cli_conn *c, px_cli_dump_fn fn, void *ctx,
 void *px_cli_ctx(struct px_cli_conn *c);
 
 int px_cli_level(const struct px_cli_conn *c);
+char *px_cli_rest(struct px_cli_conn *c, char **args, int i);
+
+/* The transaction open on this connection, if any (see liverules.c). */
+void *px_cli_txn(struct px_cli_conn *c);
+void px_cli_set_txn(struct px_cli_conn *c, void *txn, void (*release)(void *));
+int px_cli_run_line(struct px_cli_conn *c, const char *line);
+int px_txn_defer(struct px_cli_conn *c, char **args, int nargs);
+
+/* The generation commands act on: the running one, or the one a commit is
+ * building while it replays a transaction's operations.
+ */
+extern struct px_gen *px_cli_target;
+static inline struct px_gen *px_cli_gen(void)
+{
+	extern struct px_gen *px_gen_cur;
+
+	return px_cli_target ? px_cli_target : px_gen_cur;
+}
 struct px_loop *px_cli_loop(void);
 
 /* A live subscriber to log lines ("show events -w"). */

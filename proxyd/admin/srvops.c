@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "admin/cli.h"
+#include "admin/runtime.h"
 #include "backend/server.h"
 #include "cfg/cfg.h"
 #include "cfg/proxy.h"
@@ -22,7 +23,7 @@ static struct px_server *server_arg(struct px_cli_conn *c, char **args, int narg
 		px_cli_error(c, 400, "Require 'backend/server'.");
 		return NULL;
 	}
-	srv = px_server_find(px_gen_cur, args[i], &err);
+	srv = px_server_find(px_cli_gen(), args[i], &err);
 	if (!srv) {
 		px_cli_error(c, 404, "%s", err);
 		free(err);
@@ -34,7 +35,7 @@ static int cmd_enable_server(struct px_cli_conn *c, char **args, int nargs, cons
 {
 	struct px_server *srv = server_arg(c, args, nargs, 2);
 
-	if (srv)
+	if (srv && !px_txn_defer(c, args, nargs))
 		px_server_set_maint(srv, 0, "stats socket command");
 	return 0;
 }
@@ -44,7 +45,7 @@ static int cmd_disable_server(struct px_cli_conn *c, char **args, int nargs,
 {
 	struct px_server *srv = server_arg(c, args, nargs, 2);
 
-	if (srv)
+	if (srv && !px_txn_defer(c, args, nargs))
 		px_server_set_maint(srv, 1, "stats socket command");
 	return 0;
 }
@@ -66,7 +67,7 @@ static int cmd_set_server(struct px_cli_conn *c, char **args, int nargs, const c
 	const char *what = nargs > 3 ? args[3] : "";
 	char *msg = NULL, *err = NULL;
 
-	if (!srv)
+	if (!srv || px_txn_defer(c, args, nargs))
 		return 0;
 	if (!strcmp(what, "state")) {
 		const char *st = nargs == 5 ? args[4] : "";
@@ -137,7 +138,7 @@ static int cmd_set_weight(struct px_cli_conn *c, char **args, int nargs, const c
 {
 	struct px_server *srv = server_arg(c, args, nargs, 2);
 
-	if (!srv)
+	if (!srv || px_txn_defer(c, args, nargs))
 		return 0;
 	if (nargs != 4)
 		px_cli_error(c, 400, "Require <weight> or <weight%%>.");
@@ -157,6 +158,8 @@ static int cmd_health(struct px_cli_conn *c, char **args, int nargs, const char 
 		             srv->be->id, srv->id);
 		return 0;
 	}
+	if (px_txn_defer(c, args, nargs))
+		return 0;
 	px_server_set_health(srv, !strcmp(args[0], "enable"));
 	return 0;
 }
@@ -181,11 +184,13 @@ static int cmd_add_server(struct px_cli_conn *c, char **args, int nargs, const c
 	}
 	memcpy(name, args[2], (size_t)(slash - args[2]));
 	name[slash - args[2]] = '\0';
-	be = px_gen_cur ? px_proxy_find(px_gen_cur, name, PX_CAP_BE) : NULL;
+	be = px_cli_gen() ? px_proxy_find(px_cli_gen(), name, PX_CAP_BE) : NULL;
 	if (!be) {
 		px_cli_error(c, 404, "No such backend.");
 		return 0;
 	}
+	if (px_txn_defer(c, args, nargs))
+		return 0;
 	/* The server keyword's own words: server NAME ADDR [OPTIONS]. */
 	sargs = calloc((size_t)nargs, sizeof(*sargs));
 	if (!sargs) {
@@ -196,7 +201,7 @@ static int cmd_add_server(struct px_cli_conn *c, char **args, int nargs, const c
 	sargs[1] = (char *)slash + 1;
 	for (i = 3; i < nargs; i++)
 		sargs[i - 1] = args[i];
-	if (!px_server_add(px_gen_cur, be, sargs, nargs - 1, &err)) {
+	if (!px_server_add(px_cli_gen(), be, sargs, nargs - 1, &err)) {
 		px_cli_error(c, 400, "%s", err ? err : "the server could not be added");
 		free(err);
 	} else {
@@ -212,7 +217,7 @@ static int cmd_del_server(struct px_cli_conn *c, char **args, int nargs, const c
 	struct px_server *srv = server_arg(c, args, nargs, 2);
 	char *err = NULL;
 
-	if (!srv)
+	if (!srv || px_txn_defer(c, args, nargs))
 		return 0;
 	if (px_server_del(srv, &err) < 0) {
 		px_cli_error(c, 409, "%s", err);
@@ -233,31 +238,51 @@ static struct px_proxy *frontend_arg(struct px_cli_conn *c, char **args, int nar
 		px_cli_error(c, 400, "A frontend name is expected.");
 		return NULL;
 	}
-	fe = px_gen_cur ? px_proxy_find(px_gen_cur, args[i], PX_CAP_FE) : NULL;
+	fe = px_cli_gen() ? px_proxy_find(px_cli_gen(), args[i], PX_CAP_FE) : NULL;
 	if (!fe)
 		px_cli_error(c, 404, "No such frontend.");
 	return fe;
+}
+
+static void pause_frontend(struct px_loop *loop, struct px_proxy *fe)
+{
+	struct px_list *e;
+
+	px_list_for_each(e, &fe->binds) {
+		struct px_bind *b = px_container_of(e, struct px_bind, link);
+
+		if (b->li)
+			px_listener_pause(loop, b->li);
+	}
+}
+
+void px_proxies_apply_admin(struct px_loop *loop, struct px_gen *gen)
+{
+	struct px_list *e;
+
+	px_list_for_each(e, &gen->proxies) {
+		struct px_proxy *px = px_container_of(e, struct px_proxy, link);
+
+		if ((px->cap & PX_CAP_FE) && px->admin_stopped)
+			pause_frontend(loop, px);
+	}
 }
 
 static int cmd_disable_frontend(struct px_cli_conn *c, char **args, int nargs,
                                 const char *payload)
 {
 	struct px_proxy *fe = frontend_arg(c, args, nargs, 2);
-	struct px_list *e;
 
-	if (!fe)
+	if (!fe || px_txn_defer(c, args, nargs))
 		return 0;
 	if (fe->admin_stopped) {
 		px_cli_error(c, 409, "Frontend is already disabled.");
 		return 0;
 	}
 	fe->admin_stopped = 1;
-	px_list_for_each(e, &fe->binds) {
-		struct px_bind *b = px_container_of(e, struct px_bind, link);
-
-		if (b->li)
-			px_listener_pause(px_cli_loop(), b->li);
-	}
+	/* A commit being built pauses it once published. */
+	if (!px_cli_target)
+		pause_frontend(px_cli_loop(), fe);
 	return 0;
 }
 
@@ -266,14 +291,14 @@ static int cmd_enable_frontend(struct px_cli_conn *c, char **args, int nargs,
 {
 	struct px_proxy *fe = frontend_arg(c, args, nargs, 2);
 
-	if (!fe)
+	if (!fe || px_txn_defer(c, args, nargs))
 		return 0;
 	if (!fe->admin_stopped) {
 		px_cli_error(c, 409, "Frontend is already enabled.");
 		return 0;
 	}
 	fe->admin_stopped = 0;
-	if (px_actconn < px_global_maxconn && (!fe->maxconn || fe->feconn < fe->maxconn))
+	if (!px_cli_target && px_actconn < px_global_maxconn && (!fe->maxconn || fe->feconn < fe->maxconn))
 		px_listeners_resume(px_cli_loop(), fe);
 	return 0;
 }
@@ -290,9 +315,13 @@ static int cmd_set_maxconn_fe(struct px_cli_conn *c, char **args, int nargs,
 		px_cli_error(c, 400, "Integer value expected.");
 		return 0;
 	}
+	if (px_txn_defer(c, args, nargs))
+		return 0;
 	fe->maxconn = (uint32_t)v;
+	fe->maxconn_changed = 1;
 	/* A higher limit takes effect at once for a frontend that was full. */
-	if (!fe->admin_stopped && (!v || fe->feconn < v) && px_actconn < px_global_maxconn)
+	if (!px_cli_target && !fe->admin_stopped && (!v || fe->feconn < v) &&
+	    px_actconn < px_global_maxconn)
 		px_listeners_resume(px_cli_loop(), fe);
 	return 0;
 }
@@ -329,11 +358,11 @@ static int names_dump(struct px_cli_conn *c)
 			px_cli_printf(c, "0x%llx\n", (unsigned long long)sess->id);
 		return px_cli_full(c);
 	}
-	if (!px_gen_cur)
+	if (!px_cli_gen())
 		return 0;
 	if (!n->px)
-		n->px = px_gen_cur->proxies.next;
-	for (; n->px != &px_gen_cur->proxies; n->px = n->px->next, n->srv = 0) {
+		n->px = px_cli_gen()->proxies.next;
+	for (; n->px != &px_cli_gen()->proxies; n->px = n->px->next, n->srv = 0) {
 		struct px_proxy *px = px_container_of(n->px, struct px_proxy, link);
 
 		if (px_cli_full(c))

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include "admin/counters.h"
 #include "backend/check.h"
 #include "ssl/ssl-t.h"
 #include "backend/lb.h"
@@ -526,6 +527,7 @@ static void count_result(struct px_server *srv, int ok)
 	uint32_t top = chk->rise + chk->fall - 1;
 	uint32_t moved;
 
+	px_counters_check(srv, ok);
 	if (ok) {
 		if (chk->health < top)
 			chk->health++;
@@ -1053,10 +1055,14 @@ void px_check_start(struct px_loop *loop, struct px_gen *gen)
 			struct px_server *srv = px->srv[i];
 			struct px_check *chk = &srv->check;
 
-			if (!chk->enabled || srv->disabled || chk->loop)
+			if (!chk->enabled || srv->disabled || srv->chk_paused || chk->loop)
 				continue;
 			chk->loop = loop;
-			chk->health = chk->rise;
+			/* Health carried over from the previous generation
+			 * stays; others start UP, at <rise>, as HAProxy's.
+			 */
+			if (!srv->chk_inherited)
+				chk->health = chk->rise;
 			px_timer_set(loop, &chk->timer,
 			             loop->now_ms + (uint64_t)mininter * k++ / n);
 		}

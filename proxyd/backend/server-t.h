@@ -41,6 +41,9 @@ struct px_server {
 	uint8_t chk_paused;         /* "disable health": checks suspended */
 	uint8_t deleted;            /* "del server": gone from the backend */
 	uint32_t iweight;           /* weight from the configuration */
+	uint8_t cfg_disabled;       /* "disabled" in the configuration */
+	uint8_t addr_changed;       /* "set server ... addr" moved it */
+	uint8_t chk_inherited;      /* health taken over from the previous generation */
 	int64_t last_change;        /* wall clock (s) of the last state change */
 	uint32_t down_trans;        /* times it went from UP to DOWN */
 	uint32_t cur_sess;          /* streams assigned to it now */

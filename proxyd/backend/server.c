@@ -359,6 +359,7 @@ void px_server_finalize(struct px_cfg_ctx *ctx, struct px_proxy *be)
 		char *err = NULL;
 
 		srv->iweight = srv->weight;
+		srv->cfg_disabled = (uint8_t)!!srv->disabled;
 		srv->last_change = (int64_t)time(NULL);
 		chk->addr = srv->addr;
 		chk->addrlen = srv->addrlen;
@@ -549,6 +550,7 @@ int px_server_set_addr(struct px_server *srv, const char *ip, const char *port,
 	}
 	srv->addr = a;
 	srv->addrlen = alen;
+	srv->addr_changed = 1;
 	purge_idle(srv);
 	if (strcmp(old_ip, new_ip) && old_port != new_port)
 		px_strfmt(msg, "IP changed from '%s' to '%s', port changed from '%d' to '%d' "

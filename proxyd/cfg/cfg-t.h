@@ -48,6 +48,7 @@ struct px_cfg_kw_list {
 
 struct px_ssl_global;
 struct px_cli_cfg;
+struct px_cfg_text;
 
 /* Things a generation frees when it dies. */
 struct px_cleanup {
@@ -83,6 +84,7 @@ struct px_gen {
 	uint32_t refcnt;
 	uint32_t id;              /* generation number, 1 for the first */
 	char **files;             /* files it was read from */
+	struct px_cfg_text *text; /* the text it was parsed from (cfg/text.h) */
 	int nfiles;
 	struct px_global global;
 	struct px_list proxies;   /* struct px_proxy, frontends and backends */
@@ -98,6 +100,7 @@ struct px_cfg_ctx {
 	struct px_gen *gen;
 	const char *file;
 	int line;
+	uint32_t line_id;            /* id of the line in the text (cfg/text.h) */
 	enum px_section section;
 	const char *section_name;    /* "frontend", "global"... */
 	struct px_proxy *px;         /* current proxy or defaults section */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cfg/cfg.h"
+#include "cfg/text.h"
 #include "cfg/global.h"
 #include "cfg/proxy.h"
 #include "core/util.h"
@@ -383,40 +384,37 @@ static void parse_line(struct px_cfg_ctx *ctx, char **args, int nargs)
 	free(err);
 }
 
-static int parse_file(struct px_cfg_ctx *ctx, const char *file)
+/* Parses the lines of <t> in order. Each file starts outside of any
+ * section, as in HAProxy; lines written at run time belong to the file of
+ * their neighbours.
+ */
+static void parse_text(struct px_cfg_ctx *ctx, const struct px_cfg_text *t)
 {
-	FILE *f = fopen(file, "r");
-	char *line = NULL, words[8192];
-	size_t cap = 0;
-	ssize_t len;
+	char words[8192];
+	int fidx = -1;
+	uint32_t i;
 
-	if (!f) {
-		ctx->file = NULL;
-		px_cfg_error(ctx, "cannot open configuration file '%s': %s", file,
-		             strerror(errno));
-		return -1;
-	}
-	ctx->file = file;
-	ctx->line = 0;
-	/* Each file starts outside of any section, as in HAProxy. */
-	ctx->section = PX_SEC_NONE;
-	ctx->section_name = "none";
-	ctx->px = NULL;
-	while ((len = getline(&line, &cap, f)) >= 0) {
+	for (i = 0; i < t->n; i++) {
+		const struct px_cfg_line *l = &t->l[i];
 		char *args[PX_CFG_MAX_ARGS + 1];
 		char *err = NULL;
+		size_t len = strlen(l->text);
 		int nargs;
 
-		ctx->line++;
-		if ((size_t)len >= sizeof(words) / 2) {
+		if (l->fidx != fidx) {
+			fidx = l->fidx;
+			ctx->section = PX_SEC_NONE;
+			ctx->section_name = "none";
+			ctx->px = NULL;
+		}
+		ctx->file = l->file;
+		ctx->line = l->line;
+		ctx->line_id = l->id;
+		if (len >= sizeof(words) / 2) {
 			px_cfg_error(ctx, "line too long (at most %zu bytes)", sizeof(words) / 2);
 			continue;
 		}
-		if (memchr(line, 0, len)) {
-			px_cfg_error(ctx, "NUL byte in line");
-			continue;
-		}
-		nargs = px_cfg_tokenize(line, words, sizeof(words), args,
+		nargs = px_cfg_tokenize(l->text, words, sizeof(words), args,
 		                        PX_CFG_MAX_ARGS, &err);
 		if (nargs < 0) {
 			px_cfg_error(ctx, "%s", err);
@@ -427,9 +425,12 @@ static int parse_file(struct px_cfg_ctx *ctx, const char *file)
 		if (nargs)
 			parse_line(ctx, args, nargs);
 	}
-	free(line);
-	fclose(f);
-	return 0;
+	ctx->line_id = 0;
+}
+
+static void text_release(void *arg)
+{
+	px_cfg_text_free(arg);
 }
 
 /* Reads <files> into a new generation. Every error and warning goes to
@@ -440,13 +441,35 @@ static int parse_file(struct px_cfg_ctx *ctx, const char *file)
 struct px_gen *px_cfg_load(char **files, int nfiles, int check_only,
                            void (*report)(void *, int, const char *), void *arg)
 {
+	char *err = NULL;
+	struct px_cfg_text *t = px_cfg_text_read(files, nfiles, &err);
+	char msg[4200];
+
+	if (!t) {
+		snprintf(msg, sizeof(msg), "%s", err ? err : "out of memory");
+		free(err);
+		if (report)
+			report(arg, 0, msg);
+		return NULL;
+	}
+	return px_cfg_load_text(t, check_only, report, arg);
+}
+
+/* Parses <t> (which the generation takes over, even on failure) into a
+ * new generation, as px_cfg_load().
+ */
+struct px_gen *px_cfg_load_text(struct px_cfg_text *t, int check_only,
+                                void (*report)(void *, int, const char *), void *arg)
+{
 	struct px_cfg_ctx ctx = { 0 };
 	struct px_gen *gen;
 	int i;
 
 	gen = calloc(1, sizeof(*gen));
-	if (!gen)
+	if (!gen) {
+		px_cfg_text_free(t);
 		return NULL;
+	}
 	gen->refcnt = 1;
 	px_list_init(&gen->proxies);
 	px_list_init(&gen->defaults);
@@ -456,15 +479,21 @@ struct px_gen *px_cfg_load(char **files, int nfiles, int check_only,
 	ctx.report = report;
 	ctx.report_arg = arg;
 	ctx.check_only = check_only;
-	gen->files = px_gen_alloc(gen, sizeof(char *) * (nfiles + 1));
-	for (i = 0; gen->files && i < nfiles; i++)
-		gen->files[i] = px_gen_strdup(gen, files[i]);
-	gen->nfiles = nfiles;
+	if (px_gen_on_free(gen, text_release, t) < 0) {
+		px_cfg_text_free(t);
+		ctx.nerr++;
+	} else {
+		gen->text = t;
+	}
+	gen->files = px_gen_alloc(gen, sizeof(char *) * ((size_t)t->nfiles + 1));
+	for (i = 0; gen->files && i < t->nfiles; i++)
+		gen->files[i] = px_gen_strdup(gen, t->files[i]);
+	gen->nfiles = t->nfiles;
 
 	if (px_proxy_defaults_init(&ctx) < 0)
 		ctx.nerr++;
-	for (i = 0; i < nfiles; i++)
-		parse_file(&ctx, files[i]);
+	if (gen->text)
+		parse_text(&ctx, t);
 	ctx.file = NULL;
 	if (!ctx.nerr)
 		px_global_finalize(&ctx);
@@ -479,7 +508,9 @@ struct px_gen *px_cfg_load(char **files, int nfiles, int check_only,
 		px_gen_unref(gen);
 		return NULL;
 	}
-	gen->id = ++gen_counter;
+	/* A parse that only checks takes no generation number. */
+	if (!check_only)
+		gen->id = ++gen_counter;
 	return gen;
 }
 

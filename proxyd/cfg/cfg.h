@@ -13,8 +13,11 @@ void px_cfg_register(struct px_cfg_kw_list *list);
 int px_cfg_tokenize(const char *line, char *out, size_t outsz, char **args,
                     int maxargs, char **err);
 
+struct px_cfg_text;
 struct px_gen *px_cfg_load(char **files, int nfiles, int check_only,
                            void (*report)(void *, int, const char *), void *arg);
+struct px_gen *px_cfg_load_text(struct px_cfg_text *t, int check_only,
+                                void (*report)(void *, int, const char *), void *arg);
 
 void px_cfg_warn(struct px_cfg_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -170,6 +170,7 @@ struct px_proxy {
 	uint32_t lb_next;               /* round robin / first position */
 	int paused;                     /* frontend not accepting (maxconn) */
 	int admin_stopped;              /* "disable frontend" from the command socket */
+	int maxconn_changed;            /* "set maxconn frontend" changed maxconn */
 	struct px_list paused_listeners;
 	struct px_counters ctr;         /* "show stat" counters (admin/counters.c) */
 };

@@ -11,8 +11,9 @@
 #include <string.h>
 #include <strings.h>
 #include "backend/lb.h"
-#include "backend/server-t.h"
+#include "backend/server.h"
 #include "backend/srvconn.h"
+#include "cfg/cfg.h"
 #include "cfg/proxy.h"
 #include "core/buf.h"
 #include "core/ev.h"
@@ -29,6 +30,7 @@
 #include "ssl/sslsrv.h"
 #include "rules/rules.h"
 #include "rules/sample.h"
+#include "rules/vars.h"
 
 /* --- request head ------------------------------------------------------ */
 
@@ -323,7 +325,8 @@ static int req_head(struct px_stream *s)
 	}
 
 	s->t_hdr = sess->loop->now_ms;
-	s->fe->cum_req++;
+	if (!px_trace_cur)
+		s->fe->cum_req++;
 	/* Keep the request line for the log before the head is rewritten. */
 	s->rline_len = s->req.sl_len < px_stream_logurilen ? s->req.sl_len : px_stream_logurilen;
 	memcpy(s->rline, base + s->req.sol, s->rline_len);
@@ -1150,4 +1153,133 @@ void px_http_process(struct px_stream *s)
 		px_stream_wake(s);
 	}
 	update_deadlines(s);
+}
+
+/* --- dry run (command socket) ------------------------------------------------ */
+
+/* The server balancing would choose for <s>, leaving the backend's
+ * balancing state as it was (the dry run must not shift the next real
+ * choice).
+ */
+static const struct px_server *peek_server(struct px_stream *s, const char **how)
+{
+	struct px_proxy *be = s->be;
+	uint32_t lb_next = be->lb_next, map_pos = be->lbprm.map_pos, i;
+	int64_t *rr = calloc(be->nsrv ? be->nsrv : 1, sizeof(*rr));
+	struct px_server *srv = NULL;
+	enum px_lb_result r;
+
+	if (s->persist && px_srv_persist_ok(s->persist)) {
+		*how = "persistence cookie";
+		free(rr);
+		return s->persist;
+	}
+	if (!rr) {
+		*how = "unknown (out of memory)";
+		return NULL;
+	}
+	for (i = 0; i < be->nsrv; i++)
+		rr[i] = be->srv[i]->rr_weight;
+	r = px_lb_pick(s, NULL, &srv);
+	for (i = 0; i < be->nsrv; i++)
+		be->srv[i]->rr_weight = rr[i];
+	be->lb_next = lb_next;
+	be->lbprm.map_pos = map_pos;
+	free(rr);
+	switch (r) {
+	case PX_LB_OK:
+		*how = "load balancing (the next choice)";
+		return srv;
+	case PX_LB_SRV_FULL:
+		*how = "load balancing (full now: the request would wait for it)";
+		return srv;
+	case PX_LB_ALL_FULL:
+		*how = "none free now: the request would wait in the backend's queue";
+		return NULL;
+	default:
+		*how = "no usable server: the request would get 503";
+		return NULL;
+	}
+}
+
+/* Runs the request <raw> through the rules of frontend <fe> of <gen> as if
+ * a client had sent it, without contacting any server, and hands what it
+ * found to <done>. Only the head is used. Returns 0, or -1 with a message.
+ */
+int px_http_trace(struct px_gen *gen, struct px_proxy *fe, const char *raw, size_t len,
+                  void (*done)(void *arg, const struct px_trace_result *r), void *arg,
+                  char **err)
+{
+	struct px_trace_result res = { 0 };
+	struct px_sess *sess;
+	struct px_stream *s;
+	struct px_buf *b;
+
+	sess = calloc(1, sizeof(*sess));
+	if (!sess) {
+		px_strfmt(err, "out of memory");
+		return -1;
+	}
+	sess->cli.io.fd = -1;
+	sess->loop = px_sess_loop();
+	sess->fe = fe;
+	sess->gen = px_gen_ref(gen);
+	sess->src.in4.sin_family = AF_INET;
+	sess->src.in4.sin_addr.s_addr = htonl(0x7f000001);
+	sess->src.in4.sin_port = htons(40000);
+	sess->accept_ms = sess->idle_ms = sess->loop->now_ms;
+	sess->accept_tv = sess->loop->now_tv;
+	sess->state = PX_SESS_ACTIVE;
+	b = &sess->cli.buf;
+	if (px_buf_alloc(b) < 0) {
+		px_strfmt(err, "out of memory");
+		goto out;
+	}
+	if (len > px_buf_room(b))
+		len = px_buf_room(b);
+	memcpy(px_buf_tail(b), raw, len);
+	b->len += (uint32_t)len;
+	s = px_stream_new(sess);
+	if (!s) {
+		px_strfmt(err, "out of memory");
+		goto out;
+	}
+	sess->strm = s;
+	req_head(s);
+	if (s->rq == PX_RQ_HDR && !(s->flags & PX_STF_LOCAL)) {
+		px_strfmt(err, "the request head is incomplete (it must end with an empty "
+		          "line, and fit in %u bytes)", px_bufsize - px_bufreserve);
+		goto out_strm;
+	}
+	if (s->flags & PX_STF_LOCAL) {
+		res.local = 1;
+		res.status = s->status;
+		if (s->local) {
+			res.resp = s->local->data;
+			res.resp_len = s->local->len;
+		}
+		res.be = s->be;
+	} else {
+		res.be = s->be;
+		res.srv = peek_server(s, &res.srv_how);
+		res.req = px_buf_data(b);
+		res.req_len = s->req_fwd;
+	}
+	done(arg, &res);
+	sess->strm = NULL;
+	px_stream_free(s);
+	px_buf_release(b);
+	if (sess->vars)
+		px_var_free_all(&sess->vars);
+	px_gen_unref(sess->gen);
+	free(sess);
+	return 0;
+out_strm:
+	sess->strm = NULL;
+	px_stream_free(s);
+out:
+	px_buf_release(b);
+	px_gen_unref(sess->gen);
+	free(sess);
+	return -1;
 }

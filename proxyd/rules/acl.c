@@ -951,6 +951,12 @@ static int acl_eval(const struct px_acl *a, struct px_smp_ctx *ctx)
 	return 0;
 }
 
+/* Whether one ACL matches (for "trace request"). */
+int px_acl_eval(const struct px_acl *a, struct px_smp_ctx *ctx)
+{
+	return acl_eval(a, ctx);
+}
+
 int px_cond_eval(const struct px_cond *c, struct px_smp_ctx *ctx)
 {
 	uint32_t i, j;

@@ -22,6 +22,7 @@ struct px_cond *px_cond_parse(char **args, int nargs, unsigned use,
 int px_cond_start(char **args, int nargs);
 
 /* 1 when the rule guarded by <c> applies (a NULL condition always does). */
+int px_acl_eval(const struct px_acl *a, struct px_smp_ctx *ctx);
 int px_cond_eval(const struct px_cond *c, struct px_smp_ctx *sctx);
 
 #endif

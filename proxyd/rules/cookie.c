@@ -135,6 +135,12 @@ static struct px_server *find_server(struct px_proxy *be, const char *v, uint32_
 	return NULL;
 }
 
+/* The name of the persistence cookie <ck> ("show stat" column "cookie"). */
+const char *px_cookie_name(const struct px_cookie *ck)
+{
+	return ck->name;
+}
+
 /* Request side: finds the persistence cookie, chooses its server when
  * usable, and takes what the server must not see out of the Cookie
  * header. The outcome is kept in s->persist (server) and the stream's

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "admin/counters.h"
 #include "cfg/cfg.h"
 #include "cfg/proxy-t.h"
 #include "core/ev.h"
@@ -762,6 +763,8 @@ static enum px_act_ret a_deny(const struct px_rule *r, struct px_rules_run *run)
 {
 	struct px_stream *s = run->sctx.s;
 
+	if (!px_trace_cur)
+		px_counters_deny(s, run->dir == PX_USE_RES);
 	px_stream_local(s, (int)r->i1, 'P', run->dir == PX_USE_RES ? 'H' : 'R');
 	s->flags |= PX_STF_BY_RULE;
 	return PX_ACT_DONE;
@@ -1020,6 +1023,7 @@ static int kw_http_rule(char **args, int nargs, struct px_cfg_ctx *ctx, char **e
 	r->fn = k->fn;
 	r->file = px_gen_strdup(ctx->gen, ctx->file ? ctx->file : "");
 	r->line = ctx->line;
+	r->lid = ctx->line_id;
 	r->text = px_rules_text(ctx, args, nargs);
 	cstart = px_cond_start(args, nargs);
 	if (k->parse(r, args + 1, cstart - 1, use, ctx, err) < 0)

@@ -229,6 +229,7 @@ static int kw_legacy(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
 	}
 	r->file = px_gen_strdup(ctx->gen, ctx->file ? ctx->file : "");
 	r->line = ctx->line;
+	r->lid = ctx->line_id;
 	r->text = px_rules_text(ctx, args, nargs);
 	r->i1 = legacy[k].kind;
 	r->i2 = legacy[k].res;

@@ -85,6 +85,7 @@ struct px_map {
 	uint32_t count;
 	uint64_t next_id;
 	unsigned matches;                 /* (1 << PX_MAP_*) of the methods in use */
+	int changed;                      /* edited from the command socket */
 	unsigned outs;                    /* (1 << PX_MAP_OUT_*) of the types in use */
 	struct px_map_htab h[2];          /* [0] key text, [1] networks */
 	uint32_t *lens;                   /* distinct key lengths, ascending */

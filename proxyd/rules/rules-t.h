@@ -94,6 +94,7 @@ struct px_rule {
 	char *file;
 	int line;
 	char *text;                /* the line as written, for "show rules" */
+	uint32_t lid;              /* id of its line in the configuration text */
 	uint64_t hits;             /* times the action ran */
 	uint64_t refused;          /* rewrites refused (invalid result) */
 	int64_t last_warn;         /* when a refusal was last reported (s) */

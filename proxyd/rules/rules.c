@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "admin/counters.h"
 #include "cfg/cfg.h"
 #include "cfg/proxy.h"
 #include "core/log.h"
@@ -189,6 +190,28 @@ static void capture_headers(struct px_stream *s, const struct px_capture *caps, 
 
 /* --- running -------------------------------------------------------------------- */
 
+struct px_trace *px_trace_cur;
+
+/* The slow path of a dry run, kept out of the loops below. */
+static enum px_act_ret traced_rule(const struct px_rule *r, struct px_rules_run *run,
+                                   int legacy)
+{
+	struct px_trace *t = px_trace_cur;
+	enum px_act_ret ret;
+	int matched = px_cond_eval(r->cond, &run->sctx);
+
+	t->cond(t, r, matched, &run->sctx);
+	if (!matched)
+		return PX_ACT_CONT;
+	t->before(t, r, run->hm);
+	if (legacy)
+		ret = px_legacy_run(r, run->hm, run->sctx.s) < 0 ? PX_ACT_ERR : PX_ACT_CONT;
+	else
+		ret = r->fn(r, run);
+	t->after(t, r, ret, run->hm);
+	return ret;
+}
+
 static enum px_act_ret run_list(const struct px_rule_list *l, struct px_rules_run *run)
 {
 	const struct px_rule *r;
@@ -196,10 +219,18 @@ static enum px_act_ret run_list(const struct px_rule_list *l, struct px_rules_ru
 	for (r = l->first; r; r = r->next) {
 		enum px_act_ret ret;
 
+		if (px_trace_cur) {
+			ret = traced_rule(r, run, 0);
+			if (ret != PX_ACT_CONT)
+				return ret;
+			continue;
+		}
 		if (!px_cond_eval(r->cond, &run->sctx))
 			continue;
 		((struct px_rule *)r)->hits++;
 		ret = r->fn(r, run);
+		if (ret == PX_ACT_ERR)
+			px_counters_rewrite_fail(run->sctx.s);
 		if (ret != PX_ACT_CONT)
 			return ret;
 	}
@@ -211,6 +242,11 @@ static enum px_act_ret run_legacy(const struct px_rule_list *l, struct px_rules_
 	const struct px_rule *r;
 
 	for (r = l->first; r; r = r->next) {
+		if (px_trace_cur) {
+			if (traced_rule(r, run, 1) == PX_ACT_ERR)
+				return PX_ACT_ERR;
+			continue;
+		}
 		if (!px_cond_eval(r->cond, &run->sctx))
 			continue;
 		((struct px_rule *)r)->hits++;
@@ -248,26 +284,36 @@ static struct px_proxy *choose_backend(struct px_stream *s, struct px_rules_run 
 		return fe->defbe;
 	for (r = fe->rules->use_be.first; r; r = r->next) {
 		struct px_proxy *be;
+		int matched = px_cond_eval(r->cond, &run->sctx);
 
-		if (!px_cond_eval(r->cond, &run->sctx))
+		if (px_trace_cur)
+			px_trace_cur->cond(px_trace_cur, r, matched, &run->sctx);
+		if (!matched)
 			continue;
-		((struct px_rule *)r)->hits++;
-		if (r->ptr)
-			return (struct px_proxy *)r->ptr;
-		{
+		if (!px_trace_cur)
+			((struct px_rule *)r)->hits++;
+		if (r->ptr) {
+			be = (struct px_proxy *)r->ptr;
+		} else {
 			uint32_t sz;
 			char *t = px_scratch(0, &sz);
 			size_t n = px_fmt_render(r->fmt, &run->sctx, s->sess->loop->now_ms, t, sz - 1);
 
 			t[n] = 0;
 			be = px_proxy_find(s->sess->gen, t, PX_CAP_BE);
+			/* An unknown dynamic name (or a backend of the other
+			 * mode) ends the use_backend rules: the default
+			 * backend takes the request (HAProxy's manual).
+			 */
+			if (!be || be->mode != fe->mode)
+				be = fe->defbe;
 		}
-		/* An unknown dynamic name (or a backend of the other mode)
-		 * ends the use_backend rules: the default backend takes the
-		 * request (HAProxy's manual).
-		 */
-		return be && be->mode == fe->mode ? be : fe->defbe;
+		if (px_trace_cur)
+			px_trace_cur->backend(px_trace_cur, r, be);
+		return be;
 	}
+	if (px_trace_cur)
+		px_trace_cur->backend(px_trace_cur, NULL, fe->defbe);
 	return fe->defbe;
 }
 
@@ -306,8 +352,14 @@ int px_rules_request(struct px_stream *s, struct px_hmsg *hm)
 	s->be = be;
 	if (!be)
 		return 0;
-	be->beconn++;
-	be->cum_beconn++;
+	if (!px_trace_cur) {
+		be->beconn++;
+		be->cum_beconn++;
+		px_counters_be_enter(s);
+	} else {
+		/* Nothing to give back when the dry run ends. */
+		s->flags |= PX_STF_LEFT_BE;
+	}
 	if (be != fe) {
 		ret = request_rules(be, &run);
 		if (ret == PX_ACT_DONE)
@@ -411,6 +463,7 @@ static int kw_use_backend(char **args, int nargs, struct px_cfg_ctx *ctx, char *
 	}
 	r->file = px_gen_strdup(ctx->gen, ctx->file ? ctx->file : "");
 	r->line = ctx->line;
+	r->lid = ctx->line_id;
 	r->text = px_rules_text(ctx, args, nargs);
 	r->name = px_gen_strdup(ctx->gen, args[1]);
 	if (strchr(args[1], '%')) {

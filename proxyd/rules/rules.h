@@ -20,6 +20,22 @@ struct px_rules_run {
 	int after;                     /* http-after-response rules */
 };
 
+/* A dry run of the rules ("trace request" on the command socket). While
+ * px_trace_cur is set, each rule reports its condition and, when it runs,
+ * the head before and after it; hit counters and traffic counters are left
+ * alone.
+ */
+struct px_trace {
+	void (*cond)(struct px_trace *t, const struct px_rule *r, int matched,
+	             struct px_smp_ctx *ctx);
+	void (*before)(struct px_trace *t, const struct px_rule *r, const struct px_hmsg *hm);
+	void (*after)(struct px_trace *t, const struct px_rule *r, int ret,
+	              const struct px_hmsg *hm);
+	void (*backend)(struct px_trace *t, const struct px_rule *r, const struct px_proxy *be);
+};
+
+extern struct px_trace *px_trace_cur;
+
 /* Request rules of the frontend then the backend; chooses s->be. Returns
  * 0 to go on, 1 when a local response was set (redirect, deny, return),
  * -1 on an internal error (answer 500).

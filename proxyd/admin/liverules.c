@@ -1,0 +1,966 @@
+/* Command socket: rules edited in the running configuration, what HAProxy
+ * cannot do without a reload.
+ *
+ * The running configuration is text (cfg/text.h): the lines of the files,
+ * each with an id. An edit changes a copy of that text; the copy is parsed
+ * by the configuration parser itself into a new generation, which takes
+ * over the running one's state (admin/inherit.c) and replaces it in one
+ * step. Requests in flight keep the generation, hence the rules, they
+ * started with; the next request of every connection uses the new one.
+ * A text that does not parse changes nothing, and its errors read as they
+ * would at start-up.
+ *
+ * "begin" opens a transaction on the connection: rule edits change its
+ * private copy (each checked by a parse at once), operations on servers
+ * and maps are kept to be replayed; "commit" applies everything or, when
+ * anything fails, nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "admin/cli.h"
+#include "admin/runtime.h"
+#include "cfg/cfg.h"
+#include "cfg/proxy.h"
+#include "cfg/text.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "rules/rules-t.h"
+
+/* Keywords of the lines "show rules" lists and the rule commands edit. */
+static const char *const rule_kws[] = {
+	"acl", "http-request", "http-response", "http-after-response", "use_backend",
+	"redirect", "reqrep", "reqirep", "reqdel", "reqidel", "reqadd", "rsprep",
+	"rspirep", "rspdel", "rspidel", "rspadd", NULL
+};
+
+static const char *const section_kws[] = {
+	"global", "defaults", "frontend", "backend", "listen", "userlist", "peers",
+	"resolvers", "mailers", "program", "cache", "ring", "http-errors", NULL
+};
+
+/* The first word of <s> into <out> (empty when the line is blank or a
+ * comment); returns a pointer after it.
+ */
+static const char *first_word(const char *s, char *out, size_t size)
+{
+	size_t n = 0;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '#') {
+		*out = '\0';
+		return s;
+	}
+	while (*s && *s != ' ' && *s != '\t' && n + 1 < size)
+		out[n++] = *s++;
+	out[n] = '\0';
+	return s;
+}
+
+static int in_list(const char *w, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(w, *list))
+			return 1;
+	return 0;
+}
+
+static int is_rule_line(const char *text)
+{
+	char w[64];
+
+	first_word(text, w, sizeof(w));
+	return in_list(w, rule_kws);
+}
+
+/* The lines [*from, *to) of the section of proxy <name> in <t> (the header
+ * included at *from). Returns 0, or -1 when there is no such section.
+ */
+static int section_of(const struct px_cfg_text *t, const char *name, uint32_t *from,
+                      uint32_t *to)
+{
+	uint32_t i;
+	int found = 0;
+
+	for (i = 0; i < t->n; i++) {
+		char w[64], nm[256];
+		const char *p = first_word(t->l[i].text, w, sizeof(w));
+
+		if (!in_list(w, section_kws))
+			continue;
+		if (found) {
+			*to = i;
+			return 0;
+		}
+		first_word(p, nm, sizeof(nm));
+		if ((!strcmp(w, "frontend") || !strcmp(w, "backend") || !strcmp(w, "listen")) &&
+		    !strcmp(nm, name)) {
+			found = 1;
+			*from = i;
+		}
+	}
+	if (!found)
+		return -1;
+	*to = t->n;
+	return 0;
+}
+
+/* The rule with line id <lid> in the rules of <px>, for its hit counter. */
+static const struct px_rule *rule_by_lid(const struct px_proxy *px, uint32_t lid)
+{
+	const struct px_rule_list *lists[7];
+	const struct px_rules *r = px->rules;
+	int i;
+
+	if (!r)
+		return NULL;
+	lists[0] = &r->http_req;
+	lists[1] = &r->legacy_req;
+	lists[2] = &r->redirect;
+	lists[3] = &r->use_be;
+	lists[4] = &r->http_res;
+	lists[5] = &r->legacy_res;
+	lists[6] = &r->after_res;
+	for (i = 0; i < 7; i++)
+		for (const struct px_rule *x = lists[i]->first; x; x = x->next)
+			if (x->lid == lid)
+				return x;
+	return NULL;
+}
+
+static void origin_str(const struct px_cfg_line *l, char *out, size_t size)
+{
+	if (l->file == px_cfg_runtime)
+		snprintf(out, size, "runtime");
+	else
+		snprintf(out, size, "%s:%d", l->file, l->line);
+}
+
+/* --- transactions ----------------------------------------------------------- */
+
+struct txn {
+	struct px_cfg_text *text;         /* the edited copy */
+	uint32_t base;                    /* generation it was copied from */
+	char **ops;                       /* server and map commands to replay */
+	int nops;
+	int edits;                        /* rule edits made */
+};
+
+static void txn_free(void *arg)
+{
+	struct txn *x = arg;
+	int i;
+
+	if (!x)
+		return;
+	px_cfg_text_free(x->text);
+	for (i = 0; i < x->nops; i++)
+		free(x->ops[i]);
+	free(x->ops);
+	free(x);
+}
+
+static struct txn *txn_new(void)
+{
+	struct txn *x = calloc(1, sizeof(*x));
+
+	if (!x || !px_gen_cur || !px_gen_cur->text ||
+	    !(x->text = px_cfg_text_dup(px_gen_cur->text))) {
+		free(x);
+		return NULL;
+	}
+	x->base = px_gen_cur->id;
+	return x;
+}
+
+/* Collects parse errors for the client. */
+struct collect {
+	struct px_cli_conn *c;
+	int errors;
+};
+
+static void collect_report(void *arg, int is_warning, const char *msg)
+{
+	struct collect *col = arg;
+
+	if (is_warning)
+		return;
+	col->errors++;
+	/* Several errors: one line each, the first counts as the failure. */
+	if (col->errors == 1)
+		px_cli_error(col->c, 400, "%s", msg);
+	else
+		px_cli_printf(col->c, "%s\n", msg);
+}
+
+/* Parses <t> into a generation (sockets untouched). Returns it, or NULL
+ * after writing the errors.
+ */
+static struct px_gen *parse_copy(struct px_cli_conn *c, const struct px_cfg_text *t,
+                                 int check_only)
+{
+	struct collect col = { c, 0 };
+	struct px_cfg_text *copy = px_cfg_text_dup(t);
+	struct px_gen *gen;
+
+	if (!copy) {
+		px_cli_error(c, 500, "Out of memory.");
+		return NULL;
+	}
+	gen = px_cfg_load_text(copy, check_only, collect_report, &col);
+	if (!gen && !col.errors)
+		px_cli_error(c, 400, "The configuration does not parse.");
+	return gen;
+}
+
+/* Applies transaction <x>: the new generation, then the replayed
+ * operations on it, then the switch. Returns the new generation's id, or
+ * 0 after explaining why nothing changed.
+ */
+static uint32_t txn_apply(struct px_cli_conn *c, struct txn *x)
+{
+	struct px_gen *gen;
+	char *err = NULL;
+	int i;
+
+	if (!px_gen_cur || px_gen_cur->id != x->base) {
+		px_cli_error(c, 409, "The configuration changed since this edit started "
+		             "(generation %u is running, not %u): nothing was applied.",
+		             px_gen_cur ? px_gen_cur->id : 0, x->base);
+		return 0;
+	}
+	gen = parse_copy(c, x->text, 0);
+	if (!gen)
+		return 0;
+	if (px_runtime_prepare(gen, &err) < 0) {
+		px_cli_error(c, 500, "%s", err);
+		free(err);
+		return 0;
+	}
+	px_cli_target = gen;
+	for (i = 0; i < x->nops; i++) {
+		if (px_cli_run_line(c, x->ops[i]) < 0) {
+			px_cli_target = NULL;
+			px_runtime_cancel(gen);
+			px_cli_error(c, 409, "'%s' failed: nothing was applied.", x->ops[i]);
+			return 0;
+		}
+	}
+	px_cli_target = NULL;
+	px_runtime_finish(gen);
+	px_notice("configuration changed from the command socket (generation %u)", gen->id);
+	return gen->id;
+}
+
+/* The transaction an edit goes to: the open one, or a new one that the
+ * edit commits at once (*now set).
+ */
+static struct txn *edit_txn(struct px_cli_conn *c, int *now)
+{
+	struct txn *x = px_cli_txn(c);
+
+	*now = !x;
+	if (!x) {
+		x = txn_new();
+		if (!x)
+			px_cli_error(c, 500, "No configuration text to edit.");
+	}
+	return x;
+}
+
+/* Ends an edit: checks the edited text parses (the edit is undone by the
+ * caller when not), and commits at once outside a transaction.
+ */
+static int edit_done(struct px_cli_conn *c, struct txn *x, int now)
+{
+	struct px_gen *gen;
+	uint32_t id;
+
+	if (!now) {
+		gen = parse_copy(c, x->text, 1);
+		if (!gen)
+			return -1;
+		px_gen_unref(gen);
+		x->edits++;
+		return 0;
+	}
+	id = txn_apply(c, x);
+	txn_free(x);
+	if (!id)
+		return -1;
+	px_cli_printf(c, "Committed: generation %u.\n", id);
+	return 0;
+}
+
+/* The configuration commands of <c> see: the running one, or the open
+ * transaction's (parsed for the occasion; NULL after writing its errors).
+ * The caller releases it.
+ */
+struct px_gen *px_txn_gen(struct px_cli_conn *c)
+{
+	struct txn *x = px_cli_txn(c);
+
+	if (!x)
+		return px_gen_cur ? px_gen_ref(px_gen_cur) : NULL;
+	return parse_copy(c, x->text, 1);
+}
+
+/* --- show rules ------------------------------------------------------------- */
+
+static void show_proxy_rules(struct px_cli_conn *c, const struct px_cfg_text *t,
+                             const struct px_proxy *px)
+{
+	uint32_t from, to, i;
+	char origin[300];
+
+	if (section_of(t, px->id, &from, &to) < 0)
+		return;
+	px_cli_printf(c, "# %s %s (%s:%d)\n", px->kind, px->id, px->file, px->line);
+	for (i = from + 1; i < to; i++) {
+		const struct px_cfg_line *l = &t->l[i];
+		const struct px_rule *r;
+		const char *s = l->text;
+
+		if (!is_rule_line(s))
+			continue;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		r = rule_by_lid(px, l->id);
+		origin_str(l, origin, sizeof(origin));
+		if (r)
+			px_cli_printf(c, "%u\t%llu\t%s\t%s\n", l->id, (unsigned long long)r->hits,
+			              origin, s);
+		else
+			px_cli_printf(c, "%u\t-\t%s\t%s\n", l->id, origin, s);
+	}
+}
+
+static int cmd_show_rules(struct px_cli_conn *c, char **args, int nargs, const char *payload)
+{
+	struct px_gen *gen = px_gen_cur;
+	struct px_list *e;
+
+	if (!gen || !gen->text)
+		return 0;
+	if (nargs > 2) {
+		const struct px_proxy *px = px_proxy_find(gen, args[2], PX_CAP_FE | PX_CAP_BE);
+
+		if (!px) {
+			px_cli_error(c, 404, "No such proxy '%s'.", args[2]);
+			return 0;
+		}
+		show_proxy_rules(c, gen->text, px);
+		return 0;
+	}
+	px_list_for_each(e, &gen->proxies)
+		show_proxy_rules(c, gen->text, px_container_of(e, struct px_proxy, link));
+	return 0;
+}
+
+/* --- editing ------------------------------------------------------------------- */
+
+static int parse_lid(const char *s, uint32_t *id)
+{
+	uint64_t v;
+
+	if (px_parse_uint(s, 0xffffffffu, &v) < 0 || !v)
+		return -1;
+	*id = (uint32_t)v;
+	return 0;
+}
+
+/* The position of rule <sid> in the section [from, to), or -1 after
+ * answering the error.
+ */
+static int rule_pos(struct px_cli_conn *c, const struct px_cfg_text *t, const char *proxy,
+                    const char *sid, uint32_t from, uint32_t to)
+{
+	uint32_t id;
+	int pos;
+
+	if (parse_lid(sid, &id) < 0) {
+		px_cli_error(c, 400, "'%s' is not a rule id (see 'show rules %s').", sid, proxy);
+		return -1;
+	}
+	pos = px_cfg_text_find(t, id);
+	if (pos < 0 || (uint32_t)pos <= from || (uint32_t)pos >= to ||
+	    !is_rule_line(t->l[pos].text)) {
+		px_cli_error(c, 404, "No rule %u in '%s' (see 'show rules %s').", id, proxy, proxy);
+		return -1;
+	}
+	return pos;
+}
+
+static const char *indent_of(const struct px_cfg_text *t, uint32_t from, uint32_t to)
+{
+	uint32_t i;
+
+	for (i = from + 1; i < to; i++)
+		if (t->l[i].text[0] == '\t')
+			return "\t";
+	return "    ";
+}
+
+/* Where a new line goes by default: after the last line of the section
+ * with the same keyword, else after the last rule line, else at the end
+ * of the section (before the blank lines that close it).
+ */
+static uint32_t default_pos(const struct px_cfg_text *t, uint32_t from, uint32_t to,
+                            const char *kw)
+{
+	uint32_t i, same = 0, rule = 0, last = from;
+
+	for (i = from + 1; i < to; i++) {
+		char w[64];
+
+		first_word(t->l[i].text, w, sizeof(w));
+		if (!w[0])
+			continue;
+		last = i;
+		if (in_list(w, rule_kws))
+			rule = i;
+		if (!strcmp(w, kw))
+			same = i;
+	}
+	return (same ? same : rule ? rule : last) + 1;
+}
+
+static int check_rule_text(struct px_cli_conn *c, const char *text)
+{
+	if (!*text) {
+		px_cli_error(c, 400, "A rule is expected, written as in the configuration.");
+		return -1;
+	}
+	if (!is_rule_line(text)) {
+		char w[64];
+
+		first_word(text, w, sizeof(w));
+		px_cli_error(c, 400, "'%s' is not a rule keyword (expected acl, http-request, "
+		             "http-response, http-after-response, use_backend, redirect or a "
+		             "req*/rsp* keyword).", w);
+		return -1;
+	}
+	return 0;
+}
+
+/* add rule PROXY [at N|before ID|after ID] TEXT */
+static int cmd_add_rule(struct px_cli_conn *c, char **args, int nargs, const char *payload)
+{
+	uint32_t from, to, pos, id;
+	struct txn *x;
+	char line[16400], kw[64], *text;
+	int now, i = 3, p;
+
+	if (nargs < 4) {
+		px_cli_error(c, 400, "'add rule' expects a proxy and a rule.");
+		return 0;
+	}
+	x = edit_txn(c, &now);
+	if (!x)
+		return 0;
+	if (section_of(x->text, args[2], &from, &to) < 0) {
+		px_cli_error(c, 404, "No such proxy '%s'.", args[2]);
+		goto out;
+	}
+	if (!strcmp(args[3], "at") || !strcmp(args[3], "before") || !strcmp(args[3], "after")) {
+		if (nargs < 6) {
+			px_cli_error(c, 400, "'%s' expects a position and a rule.", args[3]);
+			goto out;
+		}
+		i = 5;
+	}
+	text = px_cli_rest(c, args, i);
+	if (!text) {
+		px_cli_error(c, 500, "Out of memory.");
+		goto out;
+	}
+	if (check_rule_text(c, text) < 0) {
+		free(text);
+		goto out;
+	}
+	first_word(text, kw, sizeof(kw));
+	if (i == 3) {
+		pos = default_pos(x->text, from, to, kw);
+	} else if (!strcmp(args[3], "at")) {
+		uint64_t n, k = 0;
+		uint32_t j;
+
+		if (px_parse_uint(args[4], 1000000, &n) < 0 || !n) {
+			px_cli_error(c, 400, "'at' expects a position from 1.");
+			free(text);
+			goto out;
+		}
+		/* Positions count rules, not the ACL definitions they use. */
+		pos = default_pos(x->text, from, to, "");
+		for (j = from + 1; j < to; j++) {
+			char w[64];
+
+			first_word(x->text->l[j].text, w, sizeof(w));
+			if (strcmp(w, "acl") && in_list(w, rule_kws) && ++k == n) {
+				pos = j;
+				break;
+			}
+		}
+	} else {
+		p = rule_pos(c, x->text, args[2], args[4], from, to);
+		if (p < 0) {
+			free(text);
+			goto out;
+		}
+		pos = (uint32_t)p + (args[3][0] == 'a');
+	}
+	snprintf(line, sizeof(line), "%s%s", indent_of(x->text, from, to), text);
+	free(text);
+	id = px_cfg_text_insert(x->text, pos, line);
+	if (!id) {
+		px_cli_error(c, 500, "Out of memory.");
+		goto out;
+	}
+	if (edit_done(c, x, now) < 0) {
+		if (!now)
+			px_cfg_text_delete(x->text, (uint32_t)px_cfg_text_find(x->text, id));
+		return 0;
+	}
+	px_cli_printf(c, "Rule %u added to '%s'%s.\n", id, args[2],
+	              now ? "" : " (in the transaction)");
+	return 0;
+out:
+	if (now)
+		txn_free(x);
+	return 0;
+}
+
+/* add acl-def PROXY NAME CRITERION...: an "acl" line, after the proxy's
+ * last ACL (or before its first rule).
+ */
+static int cmd_add_acl_def(struct px_cli_conn *c, char **args, int nargs, const char *payload)
+{
+	uint32_t from, to, pos, id, j;
+	struct txn *x;
+	char line[16400], *text;
+	int now;
+
+	if (nargs < 5) {
+		px_cli_error(c, 400, "'add acl-def' expects a proxy, an ACL name and its "
+		             "criterion.");
+		return 0;
+	}
+	x = edit_txn(c, &now);
+	if (!x)
+		return 0;
+	if (section_of(x->text, args[2], &from, &to) < 0) {
+		px_cli_error(c, 404, "No such proxy '%s'.", args[2]);
+		goto out;
+	}
+	text = px_cli_rest(c, args, 3);
+	if (!text) {
+		px_cli_error(c, 500, "Out of memory.");
+		goto out;
+	}
+	pos = 0;
+	for (j = from + 1; j < to; j++) {
+		char w[64];
+
+		first_word(x->text->l[j].text, w, sizeof(w));
+		if (!strcmp(w, "acl"))
+			pos = j + 1;
+		else if (!pos && in_list(w, rule_kws))
+			pos = j;
+	}
+	if (!pos)
+		pos = default_pos(x->text, from, to, "acl");
+	snprintf(line, sizeof(line), "%sacl %s", indent_of(x->text, from, to), text);
+	free(text);
+	id = px_cfg_text_insert(x->text, pos, line);
+	if (!id) {
+		px_cli_error(c, 500, "Out of memory.");
+		goto out;
+	}
+	if (edit_done(c, x, now) < 0) {
+		if (!now)
+			px_cfg_text_delete(x->text, (uint32_t)px_cfg_text_find(x->text, id));
+		return 0;
+	}
+	px_cli_printf(c, "ACL definition %u added to '%s'%s.\n", id, args[2],
+	              now ? "" : " (in the transaction)");
+	return 0;
+out:
+	if (now)
+		txn_free(x);
+	return 0;
+}
+
+/* del rule PROXY ID */
+static int cmd_del_rule(struct px_cli_conn *c, char **args, int nargs, const char *payload)
+{
+	uint32_t from, to, id;
+	struct px_cfg_line saved;
+	struct txn *x;
+	int now, pos;
+
+	if (nargs != 4) {
+		px_cli_error(c, 400, "'del rule' expects a proxy and a rule id.");
+		return 0;
+	}
+	x = edit_txn(c, &now);
+	if (!x)
+		return 0;
+	if (section_of(x->text, args[2], &from, &to) < 0) {
+		px_cli_error(c, 404, "No such proxy '%s'.", args[2]);
+		goto out;
+	}
+	pos = rule_pos(c, x->text, args[2], args[3], from, to);
+	if (pos < 0)
+		goto out;
+	saved = x->text->l[pos];
+	saved.text = strdup(saved.text);
+	if (!saved.text) {
+		px_cli_error(c, 500, "Out of memory.");
+		goto out;
+	}
+	id = saved.id;
+	px_cfg_text_delete(x->text, (uint32_t)pos);
+	if (edit_done(c, x, now) < 0) {
+		if (!now) {
+			/* Put the line back as it was, id and origin included. */
+			uint32_t nid = px_cfg_text_insert(x->text, (uint32_t)pos, saved.text);
+			int np = px_cfg_text_find(x->text, nid);
+
+			if (np >= 0) {
+				x->text->l[np].id = saved.id;
+				x->text->l[np].file = saved.file;
+				x->text->l[np].line = saved.line;
+			}
+		}
+		free(saved.text);
+		return 0;
+	}
+	free(saved.text);
+	px_cli_printf(c, "Rule %u deleted from '%s'%s.\n", id, args[2],
+	              now ? "" : " (in the transaction)");
+	return 0;
+out:
+	if (now)
+		txn_free(x);
+	return 0;
+}
+
+/* replace rule PROXY ID TEXT */
+static int cmd_replace_rule(struct px_cli_conn *c, char **args, int nargs,
+                            const char *payload)
+{
+	uint32_t from, to;
+	struct txn *x;
+	char line[16400], *text, *old = NULL;
+	const char *ofile;
+	int now, pos, oline;
+
+	if (nargs < 5) {
+		px_cli_error(c, 400, "'replace rule' expects a proxy, a rule id and a rule.");
+		return 0;
+	}
+	x = edit_txn(c, &now);
+	if (!x)
+		return 0;
+	if (section_of(x->text, args[2], &from, &to) < 0) {
+		px_cli_error(c, 404, "No such proxy '%s'.", args[2]);
+		goto out;
+	}
+	pos = rule_pos(c, x->text, args[2], args[3], from, to);
+	if (pos < 0)
+		goto out;
+	text = px_cli_rest(c, args, 4);
+	if (!text || check_rule_text(c, text) < 0) {
+		if (!text)
+			px_cli_error(c, 500, "Out of memory.");
+		free(text);
+		goto out;
+	}
+	snprintf(line, sizeof(line), "%s%s", indent_of(x->text, from, to), text);
+	free(text);
+	old = strdup(x->text->l[pos].text);
+	ofile = x->text->l[pos].file;
+	oline = x->text->l[pos].line;
+	if (!old || px_cfg_text_replace(x->text, (uint32_t)pos, line) < 0) {
+		px_cli_error(c, 500, "Out of memory.");
+		free(old);
+		goto out;
+	}
+	if (edit_done(c, x, now) < 0) {
+		if (!now && px_cfg_text_replace(x->text, (uint32_t)pos, old) == 0) {
+			x->text->l[pos].file = ofile;
+			x->text->l[pos].line = oline;
+		}
+		free(old);
+		return 0;
+	}
+	free(old);
+	px_cli_printf(c, "Rule %s replaced in '%s'%s.\n", args[3], args[2],
+	              now ? "" : " (in the transaction)");
+	return 0;
+out:
+	if (now)
+		txn_free(x);
+	return 0;
+}
+
+/* --- transactions --------------------------------------------------------------- */
+
+static int cmd_begin(struct px_cli_conn *c, char **args, int nargs, const char *payload)
+{
+	struct txn *x;
+
+	if (px_cli_txn(c)) {
+		px_cli_error(c, 409, "A transaction is already open ('commit' or 'abort' it).");
+		return 0;
+	}
+	x = txn_new();
+	if (!x) {
+		px_cli_error(c, 500, "No configuration text to edit.");
+		return 0;
+	}
+	px_cli_set_txn(c, x, txn_free);
+	px_cli_printf(c, "Transaction started on generation %u.\n", x->base);
+	return 0;
+}
+
+static int cmd_abort(struct px_cli_conn *c, char **args, int nargs, const char *payload)
+{
+	if (!px_cli_txn(c)) {
+		px_cli_error(c, 409, "No transaction is open.");
+		return 0;
+	}
+	px_cli_set_txn(c, NULL, NULL);
+	px_cli_puts(c, "Transaction aborted: nothing changed.\n");
+	return 0;
+}
+
+static int cmd_commit(struct px_cli_conn *c, char **args, int nargs, const char *payload)
+{
+	struct txn *x = px_cli_txn(c);
+	uint32_t id;
+
+	if (!x) {
+		px_cli_error(c, 409, "No transaction is open.");
+		return 0;
+	}
+	id = txn_apply(c, x);
+	/* Committed or not, the transaction is over: its base is gone in
+	 * the first case, and in the second it cannot apply as it is.
+	 */
+	px_cli_set_txn(c, NULL, NULL);
+	if (id)
+		px_cli_printf(c, "Committed: generation %u.\n", id);
+	return 0;
+}
+
+/* The lines of the section that holds line <pos> of <t>, as a header. */
+static void section_header(const struct px_cfg_text *t, uint32_t pos, char *out, size_t size)
+{
+	uint32_t i = pos + 1;
+
+	*out = '\0';
+	while (i-- > 0) {
+		char w[64];
+
+		first_word(t->l[i].text, w, sizeof(w));
+		if (in_list(w, section_kws)) {
+			snprintf(out, size, "%s", t->l[i].text);
+			return;
+		}
+	}
+}
+
+static int cmd_diff(struct px_cli_conn *c, char **args, int nargs, const char *payload)
+{
+	struct txn *x = px_cli_txn(c);
+	const struct px_cfg_text *base;
+	char hdr[512], last[512] = "";
+	uint32_t i;
+	int k;
+
+	if (!x) {
+		px_cli_error(c, 409, "No transaction is open.");
+		return 0;
+	}
+	base = px_gen_cur ? px_gen_cur->text : NULL;
+	if (!base || px_gen_cur->id != x->base)
+		px_cli_printf(c, "# warning: the running configuration changed since 'begin' "
+		              "(generation %u); 'commit' will refuse\n", px_gen_cur ? px_gen_cur->id : 0);
+	/* Lines gone: in the base, not in the copy. */
+	for (i = 0; base && i < base->n; i++) {
+		if (px_cfg_text_find(x->text, base->l[i].id) >= 0)
+			continue;
+		section_header(base, i, hdr, sizeof(hdr));
+		if (strcmp(hdr, last)) {
+			px_cli_printf(c, "@ %s\n", hdr);
+			snprintf(last, sizeof(last), "%s", hdr);
+		}
+		px_cli_printf(c, "-%u\t%s\n", base->l[i].id, base->l[i].text);
+	}
+	/* Lines new or changed, in the copy's order. */
+	for (i = 0; i < x->text->n; i++) {
+		const struct px_cfg_line *l = &x->text->l[i];
+		int bp = base ? px_cfg_text_find(base, l->id) : -1;
+
+		if (bp >= 0 && !strcmp(base->l[bp].text, l->text))
+			continue;
+		section_header(x->text, i, hdr, sizeof(hdr));
+		if (strcmp(hdr, last)) {
+			px_cli_printf(c, "@ %s\n", hdr);
+			snprintf(last, sizeof(last), "%s", hdr);
+		}
+		if (bp >= 0)
+			px_cli_printf(c, "-%u\t%s\n", l->id, base->l[bp].text);
+		px_cli_printf(c, "+%u\t%s\n", l->id, l->text);
+	}
+	for (k = 0; k < x->nops; k++)
+		px_cli_printf(c, "> %s\n", x->ops[k]);
+	return 0;
+}
+
+/* Keeps a server or map command for the commit, when a transaction is
+ * open. Returns 1 when it was kept (the caller does nothing more).
+ */
+int px_txn_defer(struct px_cli_conn *c, char **args, int nargs)
+{
+	struct txn *x = px_cli_txn(c);
+	char *line, **ops;
+	size_t len = 0;
+	int i;
+
+	if (!x || px_cli_target)
+		return 0;
+	for (i = 0; i < nargs; i++)
+		len += strlen(args[i]) * 2 + 1;
+	line = malloc(len + 1);
+	ops = realloc(x->ops, ((size_t)x->nops + 1) * sizeof(*ops));
+	if (!line || !ops) {
+		free(line);
+		if (ops)
+			x->ops = ops;
+		px_cli_error(c, 500, "Out of memory.");
+		return 1;
+	}
+	x->ops = ops;
+	len = 0;
+	for (i = 0; i < nargs; i++) {
+		const char *a;
+
+		if (i)
+			line[len++] = ' ';
+		/* Re-escaped, since the replay splits the line again. */
+		for (a = args[i]; *a; a++) {
+			if (*a == ' ' || *a == '\t' || *a == ';' || *a == '\\')
+				line[len++] = '\\';
+			line[len++] = *a;
+		}
+	}
+	line[len] = '\0';
+	x->ops[x->nops++] = line;
+	px_cli_puts(c, "Kept for the transaction.\n");
+	return 1;
+}
+
+/* --- the configuration text --------------------------------------------------------- */
+
+static int cmd_show_config(struct px_cli_conn *c, char **args, int nargs, const char *payload)
+{
+	const struct px_cfg_text *t = px_gen_cur ? px_gen_cur->text : NULL;
+	uint32_t i;
+	int fidx = -1;
+
+	if (!t)
+		return 0;
+	for (i = 0; i < t->n; i++) {
+		const char *s = t->l[i].text;
+
+		if (t->nfiles > 1 && t->l[i].fidx != fidx) {
+			fidx = t->l[i].fidx;
+			px_cli_printf(c, "# file: %s\n", t->files[fidx]);
+		}
+		/* No line may be empty: an empty line ends the answer. */
+		px_cli_printf(c, "%s\n", *s ? s : " ");
+	}
+	return 0;
+}
+
+static int cmd_save_config(struct px_cli_conn *c, char **args, int nargs, const char *payload)
+{
+	const struct px_cfg_text *t = px_gen_cur ? px_gen_cur->text : NULL;
+	char *err = NULL;
+	int f;
+
+	if (!t) {
+		px_cli_error(c, 500, "No configuration text.");
+		return 0;
+	}
+	if (nargs > 3) {
+		px_cli_error(c, 400, "'save config' takes at most one path.");
+		return 0;
+	}
+	if (nargs == 3) {
+		if (px_cfg_text_save(t, args[2], -1, &err) < 0) {
+			px_cli_error(c, 500, "%s", err);
+			free(err);
+			return 0;
+		}
+		px_cli_printf(c, "Configuration saved to '%s'.\n", args[2]);
+		return 0;
+	}
+	for (f = 0; f < t->nfiles; f++) {
+		if (px_cfg_text_save(t, t->files[f], f, &err) < 0) {
+			px_cli_error(c, 500, "%s", err);
+			free(err);
+			return 0;
+		}
+		px_cli_printf(c, "Configuration saved to '%s'.\n", t->files[f]);
+	}
+	return 0;
+}
+
+static void reload_report(void *arg, int is_warning, const char *msg)
+{
+	struct px_cli_conn *c = arg;
+
+	px_cli_printf(c, "%s%s\n", is_warning ? "" : "", msg);
+}
+
+static int cmd_reload(struct px_cli_conn *c, char **args, int nargs, const char *payload)
+{
+	unsigned id;
+	char *err = NULL;
+
+	id = px_runtime_reload(reload_report, c, &err);
+	if (!id) {
+		px_cli_error(c, 400, "Reload refused: %s", err ? err : "see above");
+		free(err);
+		return 0;
+	}
+	px_cli_printf(c, "Reloaded: generation %u.\n", id);
+	return 0;
+}
+
+static const struct px_cli_handler liverules_handlers[] = {
+	{ "show rules", cmd_show_rules },
+	{ "add rule", cmd_add_rule },
+	{ "del rule", cmd_del_rule },
+	{ "replace rule", cmd_replace_rule },
+	{ "add acl-def", cmd_add_acl_def },
+	{ "begin", cmd_begin },
+	{ "diff", cmd_diff },
+	{ "commit", cmd_commit },
+	{ "abort", cmd_abort },
+	{ "show config", cmd_show_config },
+	{ "save config", cmd_save_config },
+	{ "reload", cmd_reload },
+	{ NULL }
+};
+
+static struct px_cli_handler_list liverules_list = { .h = liverules_handlers };
+
+__attribute__((constructor)) static void liverules_register(void)
+{
+	px_cli_register(&liverules_list);
+}
