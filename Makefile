@@ -17,7 +17,7 @@ SAN     ?= 0
 
 DEB_PACKAGES := pkg-config libssl-dev libedit-dev liblua5.4-dev \
                 libcurl4-openssl-dev libpcre2-dev libcmocka-dev \
-                perl curl openssl
+                perl curl openssl socat hatop
 
 ifeq ($(SAN),1)
 BUILD    := build-asan
@@ -28,6 +28,8 @@ BINDIR   := $(BUILD)/bin
 PROXYD   := $(BINDIR)/proxyd
 FAKESRV  := $(BINDIR)/fakesrv
 PXTEST   := $(BINDIR)/pxtest
+PXSH     := $(BINDIR)/pxsh
+PTYDRV   := $(BINDIR)/ptydrv
 else
 SANFLAGS :=
 BINDIR   := $(BUILD)/bin
@@ -35,6 +37,8 @@ PROXYD   := proxyd/proxyd
 # Each tool's binary lives in its source directory, as proxyd/proxyd does.
 FAKESRV  := testkit/fakesrv/fakesrv
 PXTEST   := testkit/pxtest/pxtest
+PXSH     := pxsh/pxsh
+PTYDRV   := testkit/ptydrv/ptydrv
 endif
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
@@ -45,6 +49,8 @@ PKG_CURL   := $(shell pkg-config --cflags --libs libcurl 2>/dev/null || echo -lc
 PKG_PCRE2  := $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8)
 PKG_CMOCKA := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 PKG_SSL    := $(shell pkg-config --libs libssl libcrypto 2>/dev/null || echo -lssl -lcrypto)
+PKG_EDIT_CFLAGS := $(shell pkg-config --cflags libedit 2>/dev/null)
+PKG_EDIT   := $(shell pkg-config --libs libedit 2>/dev/null || echo -ledit)
 
 # --- proxyd -----------------------------------------------------------------
 PROXYD_SRC  := $(sort $(wildcard proxyd/*.c proxyd/*/*.c))
@@ -85,6 +91,29 @@ $(PXTEST): $(PXTEST_OBJ) $(TK_COMMON_OBJ)
 	@echo "  LINK    $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_CURL) $(PKG_PCRE2) $(PKG_SSL) -lm
 
+# --- pxsh: the admin shell; shares the command table (clitab.o) with proxyd -
+PXSH_SRC := $(sort $(wildcard pxsh/*.c))
+PXSH_OBJ := $(PXSH_SRC:%.c=$(BUILD)/%.o)
+
+$(BUILD)/pxsh/%.o: pxsh/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) $(PKG_EDIT_CFLAGS) -Iproxyd -c -o $@ $<
+
+$(PXSH): $(PXSH_OBJ) $(BUILD)/proxyd/admin/clitab.o
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_EDIT)
+
+# ptydrv: runs a program on a pseudo-terminal for the pxsh scenarios.
+PTYDRV_SRC := $(sort $(wildcard testkit/ptydrv/*.c))
+PTYDRV_OBJ := $(PTYDRV_SRC:%.c=$(BUILD)/%.o)
+
+$(PTYDRV): $(PTYDRV_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ -lutil
+
 # --- unit tests: testkit/unit/<module>.c links against proxyd's objects ------
 UNIT_SRC  := $(sort $(wildcard testkit/unit/*.c))
 UNIT_BIN  := $(UNIT_SRC:testkit/unit/%.c=$(BUILD)/unit/%)
@@ -94,14 +123,20 @@ $(BUILD)/unit/%: testkit/unit/%.c $(PROXYD_LIB)
 	@echo "  UNIT    $@"
 	@$(CC) $(CFLAGS) -Iproxyd -o $@ $< $(PROXYD_LIB) $(LDFLAGS) $(PROXYD_LIBS) $(PKG_CMOCKA)
 
+# pxsh's pure parts are tested alone (testkit/unit/rulediff.c).
+$(BUILD)/unit/rulediff: testkit/unit/rulediff.c $(BUILD)/pxsh/rulediff.o
+	@mkdir -p $(dir $@)
+	@echo "  UNIT    $@"
+	@$(CC) $(CFLAGS) -Ipxsh -Iproxyd -o $@ $^ $(LDFLAGS) $(PKG_CMOCKA)
+
 # --- targets ----------------------------------------------------------------
 .PHONY: all build test asan run deps bench clean check-deps
 
 all: build
-build: $(PROXYD) $(FAKESRV) $(PXTEST)
+build: $(PROXYD) $(FAKESRV) $(PXTEST) $(PXSH) $(PTYDRV)
 
 test: deps-check build $(UNIT_BIN)
-	@PROXYD=$(PROXYD) FAKESRV=$(FAKESRV) PXTEST=$(PXTEST) \
+	@PROXYD=$(PROXYD) FAKESRV=$(FAKESRV) PXTEST=$(PXTEST) PXSH=$(PXSH) PTYDRV=$(PTYDRV) \
 	    UNIT_BINS="$(UNIT_BIN)" testkit/run-tests.sh
 
 asan:
@@ -120,7 +155,7 @@ bench: build
 	bench/run.sh
 
 clean:
-	rm -rf build build-asan proxyd/proxyd $(FAKESRV) $(PXTEST)
+	rm -rf build build-asan proxyd/proxyd $(FAKESRV) $(PXTEST) pxsh/pxsh testkit/ptydrv/ptydrv
 
 -include $(PROXYD_OBJ:.o=.d) $(TK_COMMON_OBJ:.o=.d) $(FAKESRV_OBJ:.o=.d) \
-         $(PXTEST_OBJ:.o=.d)
+         $(PXTEST_OBJ:.o=.d) $(PXSH_OBJ:.o=.d) $(PTYDRV_OBJ:.o=.d)

@@ -24,6 +24,7 @@
 #include "core/ev.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "core/version.h"
 #include "core/pool.h"
 #include "ssl/sslsock.h"
 #include "proto/http.h"
@@ -31,7 +32,6 @@
 #include "proto/sess.h"
 #include "proto/stream.h"
 
-#define PROXYD_VERSION "0.1.0"
 
 static struct px_loop loop;
 static struct px_io sig_io;
@@ -217,7 +217,7 @@ static void report_both(void *arg, int is_warning, const char *msg)
 		f->fn(f->arg, is_warning, msg);
 }
 
-int px_runtime_prepare(struct px_gen *gen, char **err)
+static int main_prepare(struct px_gen *gen, char **err)
 {
 	struct px_gen *old = px_gen_cur;
 
@@ -246,14 +246,14 @@ int px_runtime_prepare(struct px_gen *gen, char **err)
 	return 0;
 }
 
-void px_runtime_cancel(struct px_gen *gen)
+static void main_cancel(struct px_gen *gen)
 {
 	px_listeners_rollback();
 	px_cli_unlink_all();
 	px_gen_unref(gen);
 }
 
-void px_runtime_finish(struct px_gen *gen)
+static void main_finish(struct px_gen *gen)
 {
 	raise_fd_limit(gen->global.maxconn);
 	px_listeners_commit(&loop, gen);
@@ -265,15 +265,15 @@ void px_runtime_finish(struct px_gen *gen)
 	px_proxies_apply_admin(&loop, gen);
 }
 
-int px_runtime_install(struct px_gen *gen, char **err)
+static int main_install(struct px_gen *gen, char **err)
 {
-	if (px_runtime_prepare(gen, err) < 0)
+	if (main_prepare(gen, err) < 0)
 		return -1;
-	px_runtime_finish(gen);
+	main_finish(gen);
 	return 0;
 }
 
-unsigned px_runtime_reload(void (*fn)(void *arg, int is_warning, const char *msg),
+static unsigned main_reload(void (*fn)(void *arg, int is_warning, const char *msg),
                            void *arg, char **err)
 {
 	struct report_fwd fwd = { fn, arg };
@@ -295,7 +295,7 @@ unsigned px_runtime_reload(void (*fn)(void *arg, int is_warning, const char *msg
 		          "(generation %u) stays", old->id);
 		return 0;
 	}
-	if (px_runtime_install(gen, err) < 0) {
+	if (main_install(gen, err) < 0) {
 		px_alert("reload failed: %s; the running configuration (generation %u) stays",
 		         *err, old->id);
 		return 0;
@@ -304,11 +304,18 @@ unsigned px_runtime_reload(void (*fn)(void *arg, int is_warning, const char *msg
 	return px_gen_cur->id;
 }
 
+static const struct px_runtime_ops runtime_ops = {
+	.prepare = main_prepare,
+	.finish = main_finish,
+	.cancel = main_cancel,
+	.reload = main_reload,
+};
+
 static void reload(void)
 {
 	char *err = NULL;
 
-	px_runtime_reload(NULL, NULL, &err);
+	main_reload(NULL, NULL, &err);
 	free(err);
 }
 
@@ -556,6 +563,7 @@ int main(int argc, char **argv)
 	px_cli_commit(&loop, gen);
 	px_check_start(&loop, gen);
 	px_gen_publish(gen);
+	px_runtime = &runtime_ops;
 	px_timer_init(&housekeeping, housekeeping_fn);
 	px_timer_set(&loop, &housekeeping, loop.now_ms + 1000);
 	if (opt_debug)

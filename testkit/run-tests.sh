@@ -4,7 +4,8 @@
 # Runs every unit test binary (cmocka, TAP output) named in $UNIT_BINS, then
 # every testkit scenario under testkit/scenarios with $PXTEST, and ends with
 # one line "N passed, N failed". Exits non-zero when anything failed.
-# Environment: PROXYD, FAKESRV, PXTEST, UNIT_BINS; PXTEST_JOBS (default: 4);
+# Environment: PROXYD, FAKESRV, PXTEST, PXSH, PTYDRV (exported to the
+# scenarios' exec steps), UNIT_BINS; PXTEST_JOBS (default: 4);
 # PXTEST_ARGS (extra pxtest arguments, e.g. a scenario subset); PXTEST_CERTS
 # (the test PKI directory; default: certs/ in the build directory the
 # binaries come from, build/ or build-asan/). pxtest makes the PKI there
@@ -35,6 +36,7 @@ esac
 PXTEST_CERTS=${PXTEST_CERTS:-$build_dir/certs}
 export PXTEST_CERTS
 
+export PXSH PTYDRV
 summary=$(mktemp)
 "$PXTEST" --proxyd "$PROXYD" --fakesrv "$FAKESRV" --certs "$PXTEST_CERTS" -j "${PXTEST_JOBS:-4}" \
 	${PXTEST_ARGS:-testkit/scenarios} | tee "$summary"

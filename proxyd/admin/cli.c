@@ -277,6 +277,7 @@ struct px_cli_conn {
 	uint8_t prompt;            /* interactive mode */
 	uint8_t json;              /* the current command answers in JSON */
 	uint8_t closing;           /* close once the output is sent */
+	uint8_t mark_errors;       /* "set cli errors marked" */
 	uint8_t rd_ready, wr_ready, rd_eof;
 	uint32_t payload_prompts;  /* "+ " prompts sent for the awaited payload */
 	uint32_t timeout_ms;
@@ -765,6 +766,8 @@ void px_cli_error(struct px_cli_conn *c, int code, const char *fmt, ...)
 		px_cli_json_str(c, msg, n);
 		px_cli_puts(c, "}}\n");
 	} else {
+		if (c->mark_errors)
+			px_cli_write(c, "Error: ", 7);
 		px_cli_write(c, msg, n);
 		px_cli_write(c, "\n", 1);
 	}
@@ -837,6 +840,7 @@ int px_cli_run_line(struct px_cli_conn *c, const char *line)
 
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.level = c->level;
+	tmp.mark_errors = c->mark_errors;
 	tmp.io.fd = -1;
 	if (split_line(&tmp, line, strlen(line), &err) < 0) {
 		free(err);
@@ -969,7 +973,7 @@ oom:
  */
 static int take_line(struct px_cli_conn *c)
 {
-	char *nl = memchr(c->in, '\n', c->in_len);
+	char *nl = c->in_len ? memchr(c->in, '\n', c->in_len) : NULL;
 	size_t llen, consumed;
 	char *err = NULL;
 	const char *payload = NULL;
@@ -1161,8 +1165,19 @@ static int cmd_set_timeout(struct px_cli_conn *c, char **args, int nargs, const 
 	return 0;
 }
 
+static int cmd_set_errors(struct px_cli_conn *c, char **args, int nargs, const char *payload)
+{
+	if (nargs != 4 || (strcmp(args[3], "plain") && strcmp(args[3], "marked"))) {
+		px_cli_error(c, 400, "'set cli errors' expects 'plain' or 'marked'.");
+		return 0;
+	}
+	c->mark_errors = args[3][0] == 'm';
+	return 0;
+}
+
 static const struct px_cli_handler session_handlers[] = {
 	{ "help", cmd_help },
+	{ "set cli errors", cmd_set_errors },
 	{ "prompt", cmd_prompt },
 	{ "quit", cmd_quit },
 	{ "set timeout cli", cmd_set_timeout },
@@ -1207,7 +1222,7 @@ static void run_command(struct px_cli_conn *c)
 		for (i = 0; i < nargs && i < 3 && off < (int)sizeof(cmd) - 1; i++)
 			off += snprintf(cmd + off, sizeof(cmd) - (size_t)off, "%s%s", i ? " " : "",
 			                args[i]);
-		px_cli_printf(c, "Unknown command '%s'. ", cmd);
+		px_cli_printf(c, "%sUnknown command '%s'. ", c->mark_errors ? "Error: " : "", cmd);
 		help_list(c);
 		c->failed = 1;
 		end_command(c);

@@ -19,6 +19,9 @@ const struct px_cli_desc px_cli_cmds[] = {
 	{ "prompt", "", "toggle interactive mode (a '> ' prompt, the connection stays)", U },
 	{ "quit", "", "close this connection", U },
 	{ "set timeout cli", "<delay>", "this connection's idle timeout", U, { PX_CA_TEXT } },
+	{ "set cli errors", "plain|marked",
+	  "'marked' starts this connection's error lines with 'Error: ' (for scripts)",
+	  U, { PX_CA_CHOICE }, "plain marked" },
 
 	/* The process and its counters. */
 	{ "show info", "[json]", "information about the running process",

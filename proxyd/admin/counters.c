@@ -78,6 +78,14 @@ static inline uint32_t now_sec(const struct px_stream *s)
 	return (uint32_t)s->sess->loop->now_tv.tv_sec;
 }
 
+/* A dry run ("trace request") runs the rules on a session without a
+ * socket: it must leave the counters alone.
+ */
+static inline int dry_run(const struct px_stream *s)
+{
+	return s->sess->cli.io.fd < 0;
+}
+
 void px_counters_moved(struct px_proxy *fe, uint32_t sec)
 {
 	struct px_fe_counters *c = &fe->ctr.fe;
@@ -98,6 +106,8 @@ void px_counters_be_enter(const struct px_stream *s)
 	struct px_counters *c = &s->be->ctr;
 	uint32_t sec = now_sec(s);
 
+	if (dry_run(s))
+		return;
 	px_rate_add(&c->sess_rate, sec, 1);
 	set_max(&c->smax, s->be->beconn);
 	c->last_sess = sec;
@@ -150,6 +160,8 @@ void px_counters_deny(const struct px_stream *s, int resp)
 {
 	struct px_server *srv = stream_srv(s);
 
+	if (dry_run(s))
+		return;
 	if (!resp) {
 		s->fe->ctr.fe.denied_req++;
 		if (s->be)
@@ -167,8 +179,8 @@ void px_counters_rewrite_fail(const struct px_stream *s)
 {
 	struct px_server *srv;
 
-	if (!s)
-		return;   /* a dry run ("trace request") */
+	if (!s || dry_run(s))
+		return;
 	srv = stream_srv(s);
 	s->fe->ctr.fe.rewrite_fail++;
 	if (s->be)

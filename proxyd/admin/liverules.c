@@ -233,7 +233,12 @@ static uint32_t txn_apply(struct px_cli_conn *c, struct txn *x)
 	gen = parse_copy(c, x->text, 0);
 	if (!gen)
 		return 0;
-	if (px_runtime_prepare(gen, &err) < 0) {
+	if (!px_runtime) {
+		px_cli_error(c, 500, "The configuration cannot change now.");
+		px_gen_unref(gen);
+		return 0;
+	}
+	if (px_runtime->prepare(gen, &err) < 0) {
 		px_cli_error(c, 500, "%s", err);
 		free(err);
 		return 0;
@@ -242,13 +247,13 @@ static uint32_t txn_apply(struct px_cli_conn *c, struct txn *x)
 	for (i = 0; i < x->nops; i++) {
 		if (px_cli_run_line(c, x->ops[i]) < 0) {
 			px_cli_target = NULL;
-			px_runtime_cancel(gen);
+			px_runtime->cancel(gen);
 			px_cli_error(c, 409, "'%s' failed: nothing was applied.", x->ops[i]);
 			return 0;
 		}
 	}
 	px_cli_target = NULL;
-	px_runtime_finish(gen);
+	px_runtime->finish(gen);
 	px_notice("configuration changed from the command socket (generation %u)", gen->id);
 	return gen->id;
 }
@@ -932,7 +937,11 @@ static int cmd_reload(struct px_cli_conn *c, char **args, int nargs, const char 
 	unsigned id;
 	char *err = NULL;
 
-	id = px_runtime_reload(reload_report, c, &err);
+	if (!px_runtime) {
+		px_cli_error(c, 500, "The configuration cannot change now.");
+		return 0;
+	}
+	id = px_runtime->reload(reload_report, c, &err);
 	if (!id) {
 		px_cli_error(c, 400, "Reload refused: %s", err ? err : "see above");
 		free(err);

@@ -256,6 +256,8 @@ static void pause_frontend(struct px_loop *loop, struct px_proxy *fe)
 	}
 }
 
+const struct px_runtime_ops *px_runtime;
+
 void px_proxies_apply_admin(struct px_loop *loop, struct px_gen *gen)
 {
 	struct px_list *e;

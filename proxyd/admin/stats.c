@@ -30,13 +30,8 @@
 #include "proto/listener-t.h"
 #include "proto/sess.h"
 #include "ssl/ssl-t.h"
+#include "core/version.h"
 
-/* Must follow PROXYD_VERSION in main.c (the one place the version should
- * live; see the report asking for a shared header).
- */
-#ifndef PROXYD_VERSION
-#define PROXYD_VERSION "0.1.0"
-#endif
 
 const char *px_cookie_name(const struct px_cookie *ck);
 
@@ -1063,10 +1058,12 @@ static void srvstate_line(struct px_cli_conn *c, const struct px_server *srv, in
 	const struct px_check *chk = &srv->check;
 	uint8_t res = chk_result(chk);
 	int passed = res == PX_CHK_L4OK || res == PX_CHK_L6OK || res == PX_CHK_L7OK;
-	/* HAProxy's bits: 0x01 forced maintenance, 0x08 forced drain; for
-	 * checks 0x01 running, 0x02 configured, 0x04 enabled, 0x08 paused.
+	/* HAProxy's bits: 0x01 maintenance, 0x04 with it from the
+	 * configuration ("disabled"), 0x08 drain; for checks 0x01 running,
+	 * 0x02 configured, 0x04 enabled, 0x08 paused.
 	 */
-	int admin = (srv->disabled ? 0x01 : 0) | (srv->drain ? 0x08 : 0);
+	int admin = (srv->disabled ? 0x01 : 0) | (srv->disabled && srv->cfg_disabled ? 0x04 : 0) |
+	            (srv->drain ? 0x08 : 0);
 	int chk_state = (chk->enabled ? 0x06 : 0) | (chk->probe ? 0x01 : 0) |
 	                (srv->chk_paused || srv->disabled ? 0x08 : 0);
 	char ip[64];

@@ -26,6 +26,7 @@
 struct trace_ctx {
 	struct px_trace t;              /* first: the callbacks get it back */
 	struct px_cli_conn *c;
+	const struct px_gen *gen;       /* whose rules run */
 	char *before;                   /* the head before the running rule */
 	size_t before_len;
 };
@@ -126,10 +127,17 @@ static void print_diff(struct px_cli_conn *c, const char *a, size_t al, const ch
 	free(ub);
 }
 
-static void rule_title(struct px_cli_conn *c, const struct px_rule *r)
+/* A rule as its configuration line is written (the parsed words lose the
+ * backslashes and the spacing).
+ */
+static void rule_title(struct trace_ctx *x, const struct px_rule *r)
 {
+	struct px_cli_conn *c = x->c;
 	const char *t = r->text ? r->text : "?";
+	int pos = x->gen->text ? px_cfg_text_find(x->gen->text, r->lid) : -1;
 
+	if (pos >= 0)
+		t = x->gen->text->l[pos].text;
 	while (*t == ' ' || *t == '\t')
 		t++;
 	px_cli_printf(c, "rule %u: %s\n", r->lid, t);
@@ -141,7 +149,7 @@ static void on_cond(struct px_trace *t, const struct px_rule *r, int matched,
 	struct trace_ctx *x = (struct trace_ctx *)t;
 	uint32_t i, j;
 
-	rule_title(x->c, r);
+	rule_title(x, r);
 	if (!r->cond) {
 		px_cli_puts(x->c, "  no condition\n");
 		return;
@@ -328,6 +336,7 @@ static int cmd_trace(struct px_cli_conn *c, char **args, int nargs, const char *
 	x.t.after = on_after;
 	x.t.backend = on_backend;
 	x.c = c;
+	x.gen = gen;
 	px_cli_printf(c, "frontend: %s (%s)\n", fe->id,
 	              gen == px_gen_cur ? "running configuration" :
 	              "configuration of the open transaction");

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <openssl/err.h>
@@ -535,6 +536,7 @@ static void count_result(struct px_server *srv, int ok)
 			return;
 		chk->health = top;
 		srv->state = PX_SRV_UP;
+		srv->last_change = (int64_t)time(NULL);
 		px_lb_update(srv->be);
 		moved = px_stream_queue_grab(srv);
 		log_transition(srv, moved);
@@ -548,6 +550,7 @@ static void count_result(struct px_server *srv, int ok)
 	if (srv->state == PX_SRV_DOWN)
 		return;
 	srv->state = PX_SRV_DOWN;
+	srv->last_change = (int64_t)time(NULL);
 	srv->down_trans++;
 	px_lb_update(srv->be);
 	moved = px_stream_requeue_srv(srv);

@@ -508,9 +508,9 @@ struct px_gen *px_cfg_load_text(struct px_cfg_text *t, int check_only,
 		px_gen_unref(gen);
 		return NULL;
 	}
-	/* A parse that only checks takes no generation number. */
-	if (!check_only)
-		gen->id = ++gen_counter;
+	/* The generation number comes with publication: a generation that
+	 * never runs (a check, a refused commit) takes none.
+	 */
 	return gen;
 }
 
@@ -623,6 +623,8 @@ void px_gen_publish(struct px_gen *gen)
 {
 	struct px_gen *old = px_gen_cur;
 
+	if (gen && !gen->id)
+		gen->id = ++gen_counter;
 	px_gen_cur = gen;
 	px_gen_unref(old);
 }

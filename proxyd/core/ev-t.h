@@ -39,6 +39,24 @@ struct px_task {
 	px_task_fn fn;
 };
 
+/* Activity of a loop, for "show activity" and "show info": increments
+ * on the loop's own path, and two clock reads around a wait that may sleep
+ * (a loop that sleeps has time to spare).
+ */
+struct px_loop_stats {
+	uint64_t start_ms;         /* loop clock when the loop was created */
+	struct timeval start_tv;   /* wall clock then */
+	uint64_t turns;            /* iterations of the loop */
+	uint64_t polls;            /* epoll_wait() calls that may have slept */
+	uint64_t poll_events;      /* events epoll_wait() returned */
+	uint64_t tasks;            /* deferred tasks run */
+	uint64_t timers;           /* timers fired */
+	uint64_t idle_us;          /* time spent waiting in epoll_wait() */
+	uint64_t win_start_ms;     /* start of the current idle measure */
+	uint64_t win_idle_us;      /* time waited since then */
+	uint32_t idle_pct;         /* share of the last measure (about 1 s) spent waiting */
+};
+
 struct px_loop {
 	int epfd;
 	int stopping;              /* px_loop_stop() was called */
@@ -51,6 +69,7 @@ struct px_loop {
 	struct px_deferred *graveyard; /* objects freed after the event batch */
 	uint32_t grave_len;
 	uint32_t grave_cap;
+	struct px_loop_stats stats;    /* "show activity" */
 };
 
 /* An object whose release waits until no event of the current batch can

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "core/ev.h"
@@ -22,6 +23,11 @@ int px_loop_init(struct px_loop *loop)
 	loop->graveyard = NULL;
 	loop->grave_len = loop->grave_cap = 0;
 	px_loop_update_clock(loop);
+	memset(&loop->stats, 0, sizeof(loop->stats));
+	loop->stats.start_ms = loop->now_ms;
+	loop->stats.start_tv = loop->now_tv;
+	loop->stats.win_start_ms = loop->now_ms;
+	loop->stats.idle_pct = 100;
 	return 0;
 }
 
@@ -193,6 +199,7 @@ int px_timer_run(struct px_loop *loop)
 		t->fn(t);
 		fired++;
 	}
+	loop->stats.timers += fired;
 	return fired;
 }
 
@@ -259,7 +266,39 @@ static void run_tasks(struct px_loop *loop)
 		px_list_del(e);
 		t = px_container_of(e, struct px_task, link);
 		t->fn(t);
+		loop->stats.tasks++;
 	}
+}
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void idle_add(struct px_loop *loop, uint64_t us)
+{
+	loop->stats.polls++;
+	loop->stats.idle_us += us;
+	loop->stats.win_idle_us += us;
+}
+
+/* Closes the idle measure once it covers a second or more: Idle_pct is
+ * the share of that time spent waiting for events.
+ */
+static void idle_window(struct px_loop *loop)
+{
+	uint64_t elapsed_ms = loop->now_ms - loop->stats.win_start_ms;
+	uint64_t pct;
+
+	if (elapsed_ms < 1000)
+		return;
+	pct = loop->stats.win_idle_us / 10 / elapsed_ms;
+	loop->stats.idle_pct = pct > 100 ? 100 : (uint32_t)pct;
+	loop->stats.win_start_ms = loop->now_ms;
+	loop->stats.win_idle_us = 0;
 }
 
 void px_loop_run(struct px_loop *loop)
@@ -276,10 +315,21 @@ void px_loop_run(struct px_loop *loop)
 		else if (next)
 			timeout = next <= loop->now_ms ? 0 : (int)(next - loop->now_ms);
 
-		n = epoll_wait(loop->epfd, events, EV_BATCH, timeout);
+		if (timeout) {
+			uint64_t before = mono_us();
+
+			n = epoll_wait(loop->epfd, events, EV_BATCH, timeout);
+			idle_add(loop, mono_us() - before);
+		} else {
+			n = epoll_wait(loop->epfd, events, EV_BATCH, 0);
+		}
 		px_loop_update_clock(loop);
 		if (n < 0 && errno != EINTR)
 			break;
+		loop->stats.turns++;
+		if (n > 0)
+			loop->stats.poll_events += (uint64_t)n;
+		idle_window(loop);
 		for (i = 0; i < n; i++) {
 			struct px_io *io = events[i].data.ptr;
 

@@ -13,6 +13,7 @@ struct px_pool {
 	uint32_t nfree;         /* objects on free_list */
 	uint32_t peak;          /* highest "used" seen */
 	uint64_t allocs;        /* px_pool_alloc() calls, for statistics */
+	uint64_t failed;        /* allocations that failed (out of memory) */
 	uint32_t registered;    /* linked into this thread's pool registry */
 	struct px_pool *next;   /* registry link */
 };

@@ -17,8 +17,10 @@ void *px_pool_alloc_slow(struct px_pool *pool)
 		registry = pool;
 	}
 	obj = malloc(pool->size < sizeof(void *) ? sizeof(void *) : pool->size);
-	if (!obj)
+	if (!obj) {
+		pool->failed++;
 		return NULL;
+	}
 	pool->used++;
 	pool->allocs++;
 	if (pool->used > pool->peak)
@@ -35,6 +37,9 @@ void *px_pool_zalloc(struct px_pool *pool)
 	return obj;
 }
 
+/* The pools of this thread that served at least one object, most recently
+ * first used first ("show pools" lists them).
+ */
 struct px_pool *px_pool_registry(void)
 {
 	return registry;

@@ -395,7 +395,7 @@ static int refresh_gen(struct px_sess *sess)
 	sess->fe->feconn--;
 	nfe->feconn++;
 	nfe->cum_feconn++;
-	px_counters_accept(nfe, (uint32_t)sess->loop->now_tv.tv_sec);
+	px_counters_moved(nfe, (uint32_t)sess->loop->now_tv.tv_sec);
 	sess->fe = nfe;
 	px_gen_unref(sess->gen);
 	sess->gen = px_gen_ref(px_gen_cur);

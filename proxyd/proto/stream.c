@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include "admin/counters.h"
 #include "backend/lb.h"
 #include "backend/server.h"
 #include "backend/srvconn.h"
@@ -124,6 +125,7 @@ static void queue_drain(struct px_server *srv)
 		queue_remove(s);
 		srv->cur_sess++;
 		srv->cum_sess++;
+		px_counters_srv_take(s, srv, 0);
 		s->scs = PX_SC_NONE;
 		px_stream_wake(s);
 	}
@@ -176,6 +178,7 @@ static void enqueue(struct px_stream *s, struct px_server *srv)
 		px_list_append(&be->queue, &s->qlink);
 		be->nqueued++;
 	}
+	px_counters_queued(s);
 }
 
 /* Gives back the server slot of <s> (if it holds one). */
@@ -293,6 +296,7 @@ static int attach_conn(struct px_stream *s, struct px_srvconn *sc, int reused)
 	sc->strm = s;
 	sc->nreq++;
 	s->sc = sc;
+	px_counters_connect(s, reused);
 	s->t_connect = loop->now_ms;
 	s->t_srv_act = loop->now_ms;
 	if (reused) {
@@ -478,6 +482,7 @@ int px_stream_srv_step(struct px_stream *s)
 			s->srv = srv;
 			srv->cur_sess++;
 			srv->cum_sess++;
+			px_counters_srv_take(s, srv, 0);
 		}
 		if (!s->srv) {
 			switch (px_lb_pick(s, s->prev_srv, &srv)) {
@@ -485,6 +490,7 @@ int px_stream_srv_step(struct px_stream *s)
 				s->srv = srv;
 				srv->cur_sess++;
 				srv->cum_sess++;
+				px_counters_srv_take(s, srv, 1);
 				break;
 			case PX_LB_SRV_FULL:
 				enqueue(s, srv);
@@ -600,6 +606,7 @@ void px_stream_log(struct px_stream *s)
 	char line[8192];
 	size_t len;
 
+	px_counters_stream_end(s);
 	if (!fe->logfmt || (s->flags & PX_STF_DONTLOG))
 		return;
 	len = px_logfmt_render(fe->logfmt, sess, s, sess->loop->now_ms, line, sizeof(line));

@@ -5,6 +5,7 @@
  * empty (half-close), and the stream ends when both directions are
  * closed.
  */
+#include "admin/counters.h"
 #include "backend/srvconn.h"
 #include "cfg/proxy.h"
 #include "core/buf.h"
@@ -29,6 +30,7 @@ void px_tcp_start(struct px_stream *s)
 	}
 	s->be->beconn++;
 	s->be->cum_beconn++;
+	px_counters_be_enter(s);
 }
 
 /* Moves bytes from <from>'s buffer to <to>. Returns 1 on progress, -1 on

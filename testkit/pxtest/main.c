@@ -477,6 +477,19 @@ int main(int argc, char **argv)
 	g.proxyd = abs_tool(g.proxyd);
 	g.fakesrv = abs_tool(g.fakesrv);
 	g.certs = abs_tool(g.certs);
+	/* pxsh and ptydrv are only run by exec steps: they get them from the
+	 * environment, as absolute paths ($PXSH, $PTYDRV, else the normal
+	 * build's binaries).
+	 */
+	{
+		static const char *pxsh, *ptydrv;   /* kept, as g's paths are */
+
+		pxsh = abs_tool(getenv("PXSH") && *getenv("PXSH") ? getenv("PXSH") : "pxsh/pxsh");
+		ptydrv = abs_tool(getenv("PTYDRV") && *getenv("PTYDRV") ? getenv("PTYDRV") :
+				  "testkit/ptydrv/ptydrv");
+		setenv("PXSH", pxsh, 1);
+		setenv("PTYDRV", ptydrv, 1);
+	}
 	if (certs_prepare() < 0)
 		g.failed++;
 	for (i = 0; i < g.jobs; i++)

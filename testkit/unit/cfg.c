@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include "backend/server-t.h"
 #include "cfg/cfg.h"
+#include "cfg/text.h"
 #include "cfg/proxy-t.h"
 #include "proto/listener-t.h"
 
@@ -533,7 +534,12 @@ static void test_load_valid(void **state)
 	assert_nreports(&r, 0);
 	assert_non_null(gen);
 	assert_int_equal(gen->refcnt, 1);
-	assert_true(gen->id > 0);
+	/* Numbered when published, not when parsed. */
+	assert_int_equal(gen->id, 0);
+	assert_non_null(gen->text);
+	assert_int_equal(gen->text->n, 20);
+	assert_string_equal(gen->text->l[18].text, "    server s2 127.0.0.1:9002 weight 5 maxconn 10");
+	assert_int_equal(gen->text->l[18].line, 19);
 	assert_int_equal(gen->nfiles, 1);
 	assert_string_equal(gen->files[0], path);
 	assert_int_equal(gen->global.maxconn, 1000);
