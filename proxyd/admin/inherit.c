@@ -19,6 +19,7 @@
 #include "cfg/cfg.h"
 #include "cfg/proxy.h"
 #include "core/log.h"
+#include "rules/acl.h"
 #include "rules/map.h"
 #include "rules/rules-t.h"
 
@@ -122,6 +123,46 @@ static void inherit_map(struct px_map *nm, const struct px_map *om)
 	nm->changed = 1;
 }
 
+struct refill {
+	struct px_gen *gen;
+	struct px_acl_file *af;
+	int failed;
+};
+
+static int refill_one(void *arg, uint32_t id, const char *txt)
+{
+	struct refill *r = arg;
+	char *err = NULL;
+
+	if (px_acl_file_add_unsorted(r->gen, r->af, txt, &err) < 0) {
+		px_warning("ACL file '%s': an entry edited at run time ('%s') does not suit "
+		           "its new uses (%s)", r->af->path, txt, err);
+		free(err);
+		r->failed = 1;
+	}
+	return 0;
+}
+
+/* An ACL file edited at run time keeps its entries in the new generation
+ * (the file's own are replaced by them).
+ */
+static void inherit_acl_files(struct px_gen *ng, const struct px_gen *og)
+{
+	struct px_acl_file *na;
+
+	for (na = px_acl_file_next(ng, NULL); na; na = px_acl_file_next(ng, na)) {
+		const struct px_acl_file *oa = px_acl_file_find(og, na->path);
+		struct refill r = { ng, na, 0 };
+		uint32_t pos = 0;
+
+		if (!oa || !oa->changed)
+			continue;
+		px_acl_file_clear(na);
+		px_acl_file_walk(oa, &pos, refill_one, &r);
+		px_acl_file_sort(na);
+	}
+}
+
 void px_gen_inherit(struct px_gen *ng, const struct px_gen *og)
 {
 	struct px_list *e;
@@ -155,6 +196,7 @@ void px_gen_inherit(struct px_gen *ng, const struct px_gen *og)
 		if (np->cap & PX_CAP_BE)
 			px_lb_update(np);
 	}
+	inherit_acl_files(ng, og);
 	for (nm = px_map_next(ng, NULL); nm; nm = px_map_next(ng, nm)) {
 		const struct px_map *om = px_map_find(og, nm->path);
 

@@ -49,6 +49,7 @@ struct px_cfg_kw_list {
 struct px_ssl_global;
 struct px_cli_cfg;
 struct px_cfg_text;
+struct px_acl_file;
 
 /* Things a generation frees when it dies. */
 struct px_cleanup {
@@ -90,6 +91,7 @@ struct px_gen {
 	struct px_list proxies;   /* struct px_proxy, frontends and backends */
 	struct px_list defaults;  /* named and anonymous defaults sections */
 	struct px_list binds;     /* struct px_bind of every frontend */
+	struct px_acl_file *acl_files;  /* pattern files of ACLs (rules/acl.c) */
 	struct px_cleanup *cleanups;
 	char *arena;              /* free space of the current allocation chunk */
 	size_t arena_left;

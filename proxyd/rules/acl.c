@@ -179,6 +179,9 @@ static int add_pattern(struct px_cfg_ctx *ctx, struct px_acl_term *t, const char
 	struct px_pat *p;
 
 	if (t->npats == *cap) {
+		/* Grown in the generation's arena: what a larger array leaves
+		 * behind is at most as much again, freed with the generation.
+		 */
 		uint32_t ncap = *cap ? *cap * 2 : 4;
 		struct px_pat *np = px_gen_alloc(ctx->gen, ncap * sizeof(*np));
 
@@ -192,6 +195,9 @@ static int add_pattern(struct px_cfg_ctx *ctx, struct px_acl_term *t, const char
 		*cap = ncap;
 	}
 	p = &t->pats[t->npats];
+	p->txt = NULL;
+	p->id = 0;
+	p->src = 0;
 	switch (t->match) {
 	case PX_M_INT:
 	case PX_M_LEN:
@@ -255,15 +261,25 @@ static int int_operator(const char *op, const char *v, char *out, size_t outsz)
 	return 0;
 }
 
+static struct px_acl_file *file_register(struct px_cfg_ctx *ctx, struct px_acl_term *t,
+                                          const char *path);
+
 static int load_file(struct px_cfg_ctx *ctx, struct px_acl_term *t, const char *path,
                      int as_map, uint32_t *cap, char **err)
 {
 	FILE *f = px_open_regular(path, "pattern file", err);
+	struct px_acl_file *af;
 	char line[4096];
 	int lineno = 0;
 
 	if (!f)
 		return -1;
+	af = file_register(ctx, t, path);
+	if (!af) {
+		fclose(f);
+		px_strfmt(err, "out of memory");
+		return -1;
+	}
 	while (fgets(line, sizeof(line), f)) {
 		char *s = line, *e;
 
@@ -294,9 +310,50 @@ static int load_file(struct px_cfg_ctx *ctx, struct px_acl_term *t, const char *
 			fclose(f);
 			return -1;
 		}
+		t->pats[t->npats - 1].src = (uint16_t)(af->idx + 1);
+		t->pats[t->npats - 1].id = ++af->next_id;
+		t->pats[t->npats - 1].txt = px_gen_strdup(ctx->gen, s);
 	}
 	fclose(f);
 	return 0;
+}
+
+/* Notes that term <t> reads file <path>, so that run-time edits reach it.
+ * Returns the file's entry, or NULL when out of memory.
+ */
+static struct px_acl_file *file_register(struct px_cfg_ctx *ctx, struct px_acl_term *t,
+                                         const char *path)
+{
+	struct px_acl_file *af, **tail = &ctx->gen->acl_files;
+	struct px_acl_term **terms;
+	uint16_t idx = 0;
+
+	for (af = ctx->gen->acl_files; af; af = af->next, idx++) {
+		tail = &af->next;
+		if (!strcmp(af->path, path))
+			break;
+	}
+	if (!af) {
+		af = px_gen_alloc(ctx->gen, sizeof(*af));
+		if (!af)
+			return NULL;
+		memset(af, 0, sizeof(*af));
+		af->path = px_gen_strdup(ctx->gen, path);
+		af->cfg_file = px_gen_strdup(ctx->gen, ctx->file ? ctx->file : "");
+		af->cfg_line = ctx->line;
+		af->idx = idx;
+		if (!af->path || !af->cfg_file)
+			return NULL;
+		*tail = af;
+	}
+	terms = px_gen_alloc(ctx->gen, (af->nterms + 1) * sizeof(*terms));
+	if (!terms)
+		return NULL;
+	if (af->nterms)
+		memcpy(terms, af->terms, af->nterms * sizeof(*terms));
+	terms[af->nterms++] = t;
+	af->terms = terms;
+	return af;
 }
 
 static int pat_cmp(const void *a, const void *b)
@@ -446,7 +503,8 @@ static struct px_acl_term *term_parse(char **args, int nargs, struct px_cfg_ctx 
 			return NULL;
 		}
 	free(files);
-	if (!t->npats && t->match != PX_M_FOUND && t->match != PX_M_BOOL) {
+	t->cap = cap;
+	if (!t->npats && t->match != PX_M_FOUND && t->match != PX_M_BOOL && !nfiles) {
 		px_strfmt(err, "no value to match (the ACL would never match; add values, "
 		          "-f FILE, or '-m found')");
 		return NULL;
@@ -949,6 +1007,216 @@ static int acl_eval(const struct px_acl *a, struct px_smp_ctx *ctx)
 		ctx->multi = 0;
 	}
 	return 0;
+}
+
+/* --- pattern files at run time (command socket) -------------------------------- */
+
+struct px_acl_file *px_acl_file_next(const struct px_gen *gen, const struct px_acl_file *prev)
+{
+	return prev ? prev->next : gen->acl_files;
+}
+
+/* The file named <name> (as written in the configuration) or "#IDX". */
+struct px_acl_file *px_acl_file_find(const struct px_gen *gen, const char *name)
+{
+	struct px_acl_file *af;
+
+	if (name[0] == '#') {
+		char *end;
+		unsigned long idx = strtoul(name + 1, &end, 10);
+
+		if (!name[1] || *end)
+			return NULL;
+		for (af = gen->acl_files; af; af = af->next)
+			if (af->idx == idx)
+				return af;
+		return NULL;
+	}
+	for (af = gen->acl_files; af; af = af->next)
+		if (!strcmp(af->path, name))
+			return af;
+	return NULL;
+}
+
+static void term_sort(struct px_acl_term *t)
+{
+	if (t->match == PX_M_STR && t->npats > 8) {
+		qsort(t->pats, t->npats, sizeof(*t->pats), pat_cmp);
+		t->sorted = 1;
+	} else {
+		t->sorted = 0;
+	}
+}
+
+/* Removes from every term of <af> the entries for which <pick> says so;
+ * returns how many entries (counted once per id) went.
+ */
+static uint32_t file_remove(struct px_acl_file *af, const char *txt, uint32_t id)
+{
+	uint32_t n = 0, k;
+
+	for (k = 0; k < af->nterms; k++) {
+		struct px_acl_term *t = af->terms[k];
+		uint32_t i, o = 0, here = 0;
+
+		for (i = 0; i < t->npats; i++) {
+			const struct px_pat *p = &t->pats[i];
+			int gone = p->src == af->idx + 1 &&
+			           (txt ? (p->txt && !strcmp(p->txt, txt)) : !id || p->id == id);
+
+			if (gone) {
+				here++;
+				continue;
+			}
+			t->pats[o++] = *p;
+		}
+		t->npats = o;
+		/* Removing keeps the order; only the threshold may change. */
+		if (t->sorted && t->npats <= 8)
+			t->sorted = 0;
+		if (here > n)
+			n = here;
+	}
+	return n;
+}
+
+/* Adds <txt> to every term reading <af>. Returns 0, or -1 with a message
+ * (then no term has it).
+ */
+int px_acl_file_add(struct px_gen *gen, struct px_acl_file *af, const char *txt, char **err)
+{
+	uint32_t k;
+
+	if (px_acl_file_add_unsorted(gen, af, txt, err) < 0)
+		return -1;
+	for (k = 0; k < af->nterms; k++)
+		term_sort(af->terms[k]);
+	return 0;
+}
+
+/* Sorts the terms of <af> after a series of px_acl_file_add_unsorted(). */
+void px_acl_file_sort(struct px_acl_file *af)
+{
+	uint32_t k;
+
+	for (k = 0; k < af->nterms; k++)
+		term_sort(af->terms[k]);
+}
+
+/* As px_acl_file_add(), leaving the terms unsorted (px_acl_file_sort()
+ * must follow before the next evaluation): for many entries at once.
+ */
+int px_acl_file_add_unsorted(struct px_gen *gen, struct px_acl_file *af, const char *txt,
+                             char **err)
+{
+	struct px_cfg_ctx ctx;
+	uint32_t k, id = af->next_id + 1;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.gen = gen;
+	for (k = 0; k < af->nterms; k++) {
+		struct px_acl_term *t = af->terms[k];
+		struct px_pat *p;
+
+		if (add_pattern(&ctx, t, txt, &t->cap, err) < 0) {
+			file_remove(af, NULL, id);
+			return -1;
+		}
+		p = &t->pats[t->npats - 1];
+		p->src = (uint16_t)(af->idx + 1);
+		p->id = id;
+		p->txt = px_gen_strdup(gen, txt);
+		if (!p->txt) {
+			t->npats--;
+			file_remove(af, NULL, id);
+			px_strfmt(err, "out of memory");
+			return -1;
+		}
+		t->sorted = 0;
+	}
+	af->next_id = id;
+	af->changed = 1;
+	return 0;
+}
+
+/* Removes the entries written <txt>, or the one numbered <id> (<txt> NULL).
+ * Returns how many went.
+ */
+uint32_t px_acl_file_del(struct px_acl_file *af, const char *txt, uint32_t id)
+{
+	uint32_t n = file_remove(af, txt, id ? id : UINT32_MAX);
+
+	af->changed = 1;
+	return n;
+}
+
+void px_acl_file_clear(struct px_acl_file *af)
+{
+	file_remove(af, NULL, 0);
+	af->changed = 1;
+}
+
+/* The entries of <af>, as the first term reading it holds them (they all
+ * hold the same): calls <fn> for each one from position *pos on until it
+ * returns non-zero, leaving *pos after the last one passed. Returns how
+ * many were passed. A term whose patterns are sorted gives them in sort
+ * order, else in file order.
+ */
+uint32_t px_acl_file_walk(const struct px_acl_file *af, uint32_t *pos,
+                          int (*fn)(void *arg, uint32_t id, const char *txt), void *arg)
+{
+	const struct px_acl_term *t = af->nterms ? af->terms[0] : NULL;
+	uint32_t n = 0;
+
+	for (; t && *pos < t->npats; (*pos)++) {
+		const struct px_pat *p = &t->pats[*pos];
+
+		if (p->src != af->idx + 1)
+			continue;
+		n++;
+		if (fn(arg, p->id, p->txt)) {
+			(*pos)++;
+			break;
+		}
+	}
+	return n;
+}
+
+/* Whether <value> matches the entries of <af> as its first term matches
+ * them (its method and -i). Sets *entry to the pattern found, when any and
+ * when the method allows telling it.
+ */
+int px_acl_file_match(const struct px_acl_file *af, const char *value, const char **method,
+                      int *icase)
+{
+	const struct px_acl_term *t = af->nterms ? af->terms[0] : NULL;
+	struct px_acl_term only;
+	struct px_pat *pats;
+	struct px_smp smp;
+	uint32_t i, n = 0;
+	int r;
+
+	*method = t ? match_names[t->match] : "str";
+	*icase = t ? t->icase : 0;
+	if (!t)
+		return 0;
+	/* The file's entries alone, not the term's inline values. */
+	pats = malloc((t->npats ? t->npats : 1) * sizeof(*pats));
+	if (!pats)
+		return 0;
+	for (i = 0; i < t->npats; i++)
+		if (t->pats[i].src == af->idx + 1)
+			pats[n++] = t->pats[i];
+	only = *t;
+	only.pats = pats;
+	only.npats = n;
+	memset(&smp, 0, sizeof(smp));
+	smp.type = PX_SMP_STR;
+	smp.u.str.p = (char *)value;
+	smp.u.str.len = (uint32_t)strlen(value);
+	r = term_match(&only, &smp);
+	free(pats);
+	return r;
 }
 
 /* Whether one ACL matches (for "trace request"). */

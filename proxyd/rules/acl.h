@@ -23,6 +23,21 @@ int px_cond_start(char **args, int nargs);
 
 /* 1 when the rule guarded by <c> applies (a NULL condition always does). */
 int px_acl_eval(const struct px_acl *a, struct px_smp_ctx *ctx);
+
+/* Pattern files of ACLs, edited from the command socket. */
+struct px_gen;
+struct px_acl_file *px_acl_file_next(const struct px_gen *gen, const struct px_acl_file *prev);
+struct px_acl_file *px_acl_file_find(const struct px_gen *gen, const char *name);
+int px_acl_file_add(struct px_gen *gen, struct px_acl_file *af, const char *txt, char **err);
+int px_acl_file_add_unsorted(struct px_gen *gen, struct px_acl_file *af, const char *txt,
+                             char **err);
+void px_acl_file_sort(struct px_acl_file *af);
+uint32_t px_acl_file_del(struct px_acl_file *af, const char *txt, uint32_t id);
+void px_acl_file_clear(struct px_acl_file *af);
+uint32_t px_acl_file_walk(const struct px_acl_file *af, uint32_t *pos,
+                          int (*fn)(void *arg, uint32_t id, const char *txt), void *arg);
+int px_acl_file_match(const struct px_acl_file *af, const char *value, const char **method,
+                      int *icase);
 int px_cond_eval(const struct px_cond *c, struct px_smp_ctx *sctx);
 
 #endif

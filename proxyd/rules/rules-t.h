@@ -11,8 +11,14 @@ enum px_match {
 	PX_M_SUB, PX_M_REG, PX_M_LEN, PX_M_DOM, PX_M_DIR,
 };
 
-/* One pattern of an ACL. */
+/* One pattern of an ACL. Those read from a file (-f) carry the file's
+ * index in the generation's registry (px_acl_file) and an id, so that the
+ * command socket can list and edit them.
+ */
 struct px_pat {
+	const char *txt;           /* as written (file patterns), or NULL */
+	uint32_t id;               /* in its file, from 1; 0 for inline values */
+	uint16_t src;              /* px_acl_file index + 1, 0: inline value */
 	union {
 		struct {
 			char *p;
@@ -38,7 +44,24 @@ struct px_acl_term {
 	uint8_t icase;
 	uint8_t sorted;            /* str patterns sorted: binary search */
 	uint32_t npats;
+	uint32_t cap;              /* room in pats[] */
 	struct px_pat *pats;
+};
+
+/* A pattern file used by ACLs (-f), as one generation loaded it: every
+ * term that reads it, so that entries added or removed at run time reach
+ * them all.
+ */
+struct px_acl_file {
+	struct px_acl_file *next;
+	char *path;                /* as written in the configuration */
+	uint16_t idx;              /* its number, from 0 ("#0" on the socket) */
+	struct px_acl_term **terms;
+	uint32_t nterms;
+	char *cfg_file;            /* where it is first used */
+	int cfg_line;
+	uint32_t next_id;          /* the id the next entry gets */
+	int changed;               /* edited from the command socket */
 };
 
 /* A named (or anonymous) ACL: its lines are OR'd. */
