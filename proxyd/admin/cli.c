@@ -305,6 +305,11 @@ struct px_cli_conn {
 	void (*drelease)(void *);
 	int failed;
 
+	/* "show events -w": new log lines are appended as they come. */
+	struct px_list watch_link;
+	uint8_t watching;
+	uint32_t watch_dropped;
+
 	/* An open transaction ("begin"), owned by the transaction code. */
 	void *txn;
 	void (*txn_free)(void *);
@@ -541,6 +546,7 @@ static void listener_accept(struct px_io *io, uint32_t events)
 		c->level = l->level;
 		c->timeout_ms = l->timeout_ms;
 		c->rd_ready = c->wr_ready = 1;
+		px_list_init(&c->watch_link);
 		px_timer_init(&c->timer, conn_timeout);
 		px_list_append(&cli_conns, &c->link);
 		if (px_io_add(cli_loop, &c->io, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
@@ -590,6 +596,7 @@ static void conn_release(void *arg)
 
 static void conn_close(struct px_cli_conn *c)
 {
+	px_list_del(&c->watch_link);
 	end_dump(c);
 	free_line(c);
 	if (c->txn && c->txn_free)
@@ -842,6 +849,7 @@ int px_cli_run_line(struct px_cli_conn *c, const char *line)
 	tmp.level = c->level;
 	tmp.mark_errors = c->mark_errors;
 	tmp.io.fd = -1;
+	px_list_init(&tmp.watch_link);
 	if (split_line(&tmp, line, strlen(line), &err) < 0) {
 		free(err);
 		free_line(&tmp);
@@ -1165,6 +1173,89 @@ static int cmd_set_timeout(struct px_cli_conn *c, char **args, int nargs, const 
 	return 0;
 }
 
+/* --- show events ---------------------------------------------------------- */
+
+static int flush(struct px_cli_conn *c);
+
+/* The last log lines, for "show events": a ring of CLI_EVENTS lines. */
+#define CLI_EVENTS      1024
+#define CLI_WATCH_MAX   (256 * 1024)   /* output a watcher may fall behind */
+
+static char *events[CLI_EVENTS];
+static uint32_t events_len[CLI_EVENTS];
+static uint64_t events_next;          /* lines ever logged */
+static struct px_list watchers = PX_LIST_INIT(watchers);
+
+static void event_tap(const char *msg, size_t len)
+{
+	uint32_t slot = (uint32_t)(events_next % CLI_EVENTS);
+	struct px_list *e, *tmp;
+	char *copy;
+
+	while (len && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
+		len--;
+	copy = malloc(len + 1);
+	if (!copy)
+		return;
+	memcpy(copy, msg, len);
+	copy[len] = '\0';
+	free(events[slot]);
+	events[slot] = copy;
+	events_len[slot] = (uint32_t)len;
+	events_next++;
+	px_list_for_each_safe(e, tmp, &watchers) {
+		struct px_cli_conn *c = px_container_of(e, struct px_cli_conn, watch_link);
+
+		if (c->out_len - c->out_off > CLI_WATCH_MAX) {
+			c->watch_dropped++;
+			continue;
+		}
+		if (c->watch_dropped) {
+			px_cli_printf(c, "(%u lines dropped: this client reads too slowly)\n",
+			              c->watch_dropped);
+			c->watch_dropped = 0;
+		}
+		/* An empty line would end the answer. */
+		px_cli_write(c, len ? copy : " ", len ? len : 1);
+		px_cli_write(c, "\n", 1);
+		if (c->wr_ready && flush(c) < 0)
+			c->wr_ready = 0;   /* the next event finds the error */
+	}
+}
+
+static int cmd_show_events(struct px_cli_conn *c, char **args, int nargs, const char *payload)
+{
+	uint64_t n = events_next < CLI_EVENTS ? events_next : CLI_EVENTS, i;
+	int watch = 0, a;
+
+	for (a = 2; a < nargs; a++) {
+		uint64_t v;
+
+		if (!strcmp(args[a], "-w")) {
+			watch = 1;
+		} else if (px_parse_uint(args[a], CLI_EVENTS, &v) == 0) {
+			if (v < n)
+				n = v;
+		} else {
+			px_cli_error(c, 400, "'show events' expects [-w] [<lines>] (at most %d).",
+			             CLI_EVENTS);
+			return 0;
+		}
+	}
+	for (i = events_next - n; i < events_next; i++) {
+		uint32_t slot = (uint32_t)(i % CLI_EVENTS);
+
+		px_cli_write(c, events_len[slot] ? events[slot] : " ",
+		             events_len[slot] ? events_len[slot] : 1);
+		px_cli_write(c, "\n", 1);
+	}
+	if (!watch)
+		return 0;
+	c->watching = 1;
+	px_list_append(&watchers, &c->watch_link);
+	return 1;
+}
+
 static int cmd_set_errors(struct px_cli_conn *c, char **args, int nargs, const char *payload)
 {
 	if (nargs != 4 || (strcmp(args[3], "plain") && strcmp(args[3], "marked"))) {
@@ -1178,6 +1269,7 @@ static int cmd_set_errors(struct px_cli_conn *c, char **args, int nargs, const c
 static const struct px_cli_handler session_handlers[] = {
 	{ "help", cmd_help },
 	{ "set cli errors", cmd_set_errors },
+	{ "show events", cmd_show_events },
 	{ "prompt", cmd_prompt },
 	{ "quit", cmd_quit },
 	{ "set timeout cli", cmd_set_timeout },
@@ -1188,6 +1280,7 @@ static struct px_cli_handler_list session_list = { .h = session_handlers };
 
 __attribute__((constructor)) static void cli_register(void)
 {
+	px_log_tap = event_tap;
 	px_cfg_register(&cli_kw_list);
 	px_cli_register(&session_list);
 }
@@ -1318,6 +1411,22 @@ static void conn_process(struct px_cli_conn *c)
 			if (c->wr_ready)
 				continue;
 			return;   /* EPOLLOUT brings us back */
+		}
+		if (c->watching) {
+			/* Any input, or the client leaving, ends the watch. */
+			if (!c->in_len && !c->rd_eof && c->rd_ready && fill(c) < 0) {
+				conn_close(c);
+				return;
+			}
+			if (!c->in_len && !c->rd_eof) {
+				px_timer_del(cli_loop, &c->timer);
+				return;
+			}
+			c->watching = 0;
+			px_list_del(&c->watch_link);
+			px_timer_set(cli_loop, &c->timer, cli_loop->now_ms + c->timeout_ms);
+			end_command(c);
+			continue;
 		}
 		if (c->dump) {
 			if (c->dump(c) == 0) {

@@ -76,7 +76,4 @@ static inline struct px_gen *px_cli_gen(void)
 }
 struct px_loop *px_cli_loop(void);
 
-/* A live subscriber to log lines ("show events -w"). */
-void px_cli_log_line(const char *line, size_t len);
-
 #endif

@@ -266,6 +266,8 @@ static size_t build_header(const struct px_logger *lg, int level,
 /* Sends <msg> (no trailing newline) at <level> to each of the <nloggers>,
  * each with its own header, truncation and level filter. Never blocks.
  */
+void (*px_log_tap)(const char *msg, size_t len);
+
 void px_log_send(struct px_logger *const *loggers, int nloggers, int level,
                  const struct timeval *tv, const char *msg, size_t len)
 {
@@ -319,6 +321,8 @@ static void diag(const char *level, const char *fmt, va_list ap)
 	n += vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
 	if (n > (int)sizeof(buf) - 2)
 		n = sizeof(buf) - 2;
+	if (px_log_tap)
+		px_log_tap(buf, (size_t)n);
 	buf[n++] = '\n';
 	if (write(2, buf, n) < 0)
 		return;

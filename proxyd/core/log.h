@@ -15,6 +15,11 @@ void px_log_send(struct px_logger *const *loggers, int n, int level,
 void px_log_set_tag(const char *tag);
 void px_log_set_hostname(const char *name);
 
+/* Called, when set, with the process's own messages and, by their
+ * callers, with each traffic log line: the command socket's "show events".
+ */
+extern void (*px_log_tap)(const char *msg, size_t len);
+
 void px_alert(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void px_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void px_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

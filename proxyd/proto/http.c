@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "admin/errcap.h"
 #include "backend/lb.h"
 #include "backend/server.h"
 #include "backend/srvconn.h"
@@ -316,10 +317,13 @@ static int req_head(struct px_stream *s)
 			return 0;
 		/* The buffer is full and the head is not complete. */
 		status = s->req.state <= PX_H1_RQ_VER ? 414 : 431;
+		px_errcap_add(s, 1, base, b->len, (int32_t)b->len,
+		              status == 414 ? "request line too long" : "request head too large");
 		px_stream_local(s, status, 'P', 'R');
 		return 1;
 	}
 	if (r < 0) {
+		px_errcap_add(s, 1, base, b->len, (int32_t)s->req.err_pos, s->req.err_msg);
 		px_stream_local(s, s->req.err_code, 'P', 'R');
 		return 1;
 	}
@@ -333,6 +337,7 @@ static int req_head(struct px_stream *s)
 
 	status = req_analyze(s, base, &clen);
 	if (status) {
+		px_errcap_add(s, 1, base, s->req.hdr_len, -1, "invalid message framing or headers");
 		px_stream_local(s, status, 'P', 'R');
 		return 1;
 	}
@@ -584,6 +589,8 @@ static int res_head(struct px_stream *s)
 	if (r == -2) {
 		if (b->len < px_bufsize - px_bufreserve)
 			return 0;
+		px_errcap_add(s, 0, px_buf_data(b), b->len, (int32_t)b->len,
+		              "response head too large");
 		px_stream_local(s, 502, 'P', 'H');
 		return 1;
 	}
@@ -591,10 +598,13 @@ static int res_head(struct px_stream *s)
 	 * response buffer is larger.
 	 */
 	if (r > 0 && (uint32_t)r > px_bufsize - px_bufreserve) {
+		px_errcap_add(s, 0, px_buf_data(b), (uint32_t)r, (int32_t)(px_bufsize - px_bufreserve),
+		              "response head too large");
 		px_stream_local(s, 502, 'P', 'H');
 		return 1;
 	}
 	if (r < 0) {
+		px_errcap_add(s, 0, px_buf_data(b), b->len, (int32_t)s->res.err_pos, s->res.err_msg);
 		px_stream_local(s, 502, 'P', 'H');
 		return 1;
 	}
@@ -602,8 +612,12 @@ static int res_head(struct px_stream *s)
 	if (r) {
 		if (r == 1)
 			s->t_res = s->sess->loop->now_ms;
-		else
+		else {
+			if (r == -1)
+				px_errcap_add(s, 0, px_buf_data(b), s->res.hdr_len, -1,
+				              "invalid message framing or headers");
 			px_stream_local(s, r == -2 ? 500 : 502, 'P', 'H');
+		}
 		return 1;
 	}
 	if (s->res.status >= 200 || s->res.status == 101) {

@@ -230,6 +230,8 @@ static void log_connect(struct px_sess *sess)
 	             px_addr_port(&local), fe->id, fe->mode == PX_MODE_HTTP ? "HTTP" : "TCP");
 	px_log_send(fe->loggers, fe->nloggers, PX_LOG_INFO, &sess->loop->now_tv, line,
 	            n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	if (px_log_tap)
+		px_log_tap(line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
 /* A TLS handshake that failed or timed out: logged as HAProxy does
@@ -258,6 +260,8 @@ static void ssl_hs_end(struct px_sess *sess)
 		             bname, px_ssl_fail_str(sess->cli.ssl_fail));
 		px_log_send(fe->loggers, fe->nloggers, PX_LOG_INFO, &sess->loop->now_tv, line,
 		            n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
+		if (px_log_tap)
+			px_log_tap(line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	}
 	sess_close(sess, 0);
 }

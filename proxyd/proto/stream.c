@@ -612,4 +612,6 @@ void px_stream_log(struct px_stream *s)
 	len = px_logfmt_render(fe->logfmt, sess, s, sess->loop->now_ms, line, sizeof(line));
 	px_log_send(fe->loggers, fe->nloggers, s->log_level ? s->log_level - 1 : PX_LOG_INFO,
 	            &sess->loop->now_tv, line, len);
+	if (px_log_tap)
+		px_log_tap(line, len);
 }
