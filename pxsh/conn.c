@@ -174,8 +174,9 @@ int px_sh_conn_open(struct sh_conn *c, struct sh_buf *err)
 		goto fail;
 	}
 	/* proxyd can start its error lines with "Error: ", which tells them
-	 * from answers for sure; HAProxy answers this with its help text,
-	 * which changes nothing.
+	 * from answers for sure; it accepts this with an empty answer.
+	 * HAProxy answers it with its help text, which changes nothing: its
+	 * errors are then recognised by their wording (px_sh_is_error()).
 	 */
 	answer.len = 0;
 	if (send_all(c->fd, "set cli errors marked\n", 22) < 0 ||
@@ -183,6 +184,8 @@ int px_sh_conn_open(struct sh_conn *c, struct sh_buf *err)
 		px_sh_buf_printf(err, "pxsh: %s: the connection broke", c->target);
 		goto fail;
 	}
+	c->errors_marked = px_sh_first_line_len(answer.data, answer.len) == 0 &&
+			   !px_sh_is_error(answer.data, answer.len);
 	px_sh_buf_free(&answer);
 	return 0;
 fail:
@@ -304,4 +307,18 @@ int px_sh_is_error(const char *answer, size_t len)
 		if (starts(answer, line, prefixes[i]))
 			return 1;
 	return contains(answer, line, " not found") || contains(answer, line, "' expects ");
+}
+
+/* Whether <answer>, received on <c>, says its command failed. When the
+ * socket marks its errors (proxyd after "set cli errors marked"), an
+ * error is exactly an answer whose first line starts with "Error: ", and
+ * an answer that merely reads like one ("... not found" in a map value, a
+ * configuration line) is not taken for an error; otherwise the wording
+ * decides (px_sh_is_error()).
+ */
+int px_sh_conn_failed(const struct sh_conn *c, const char *answer, size_t len)
+{
+	if (!c->errors_marked)
+		return px_sh_is_error(answer, len);
+	return len >= 7 && !memcmp(answer, "Error: ", 7);
 }

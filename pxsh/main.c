@@ -155,7 +155,7 @@ static enum run_result trace(struct sh_session *s, const struct sh_list *w)
 		fprintf(stderr, "%s\n", answer.data);
 		res = RUN_NOSOCKET;
 	} else {
-		if (px_sh_is_error(answer.data, answer.len))
+		if (px_sh_conn_failed(&s->conn, answer.data, answer.len))
 			res = RUN_FAILED;
 		px_sh_render("trace request", answer.data, answer.len, s->output, s->color, &out);
 		px_sh_page(out.data ? out.data : "", out.len, s->interactive);
@@ -209,7 +209,7 @@ static enum run_result remote(struct sh_session *s, const char *cmd, const char 
 		fprintf(stderr, "%s\n", answer.data);
 		res = RUN_NOSOCKET;
 	} else {
-		if (px_sh_is_error(answer.data, answer.len))
+		if (px_sh_conn_failed(&s->conn, answer.data, answer.len))
 			res = RUN_FAILED;
 		px_sh_render(sent.data, answer.data, answer.len, s->output, s->color, &out);
 		px_sh_page(out.data ? out.data : "", out.len, s->interactive);

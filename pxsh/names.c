@@ -137,7 +137,7 @@ const struct sh_list *px_sh_names(struct sh_conn *c, enum sh_name_kind kind)
 		snprintf(cmd, sizeof(cmd), "show names %s", kind_words[kind]);
 		if (px_sh_conn_cmd(c, cmd, NULL, &answer) < 0)
 			goto fail;
-		if (!px_sh_is_error(answer.data, answer.len)) {
+		if (!px_sh_conn_failed(c, answer.data, answer.len)) {
 			each_line(answer.data, answer.len, name_line, l);
 			goto done;
 		}
@@ -154,7 +154,7 @@ const struct sh_list *px_sh_names(struct sh_conn *c, enum sh_name_kind kind)
 	case SH_NAMES_MAPS:
 		if (px_sh_conn_cmd(c, kind == SH_NAMES_ACLS ? "show acl" : "show map", NULL, &answer) < 0)
 			goto fail;
-		if (!px_sh_is_error(answer.data, answer.len))
+		if (!px_sh_conn_failed(c, answer.data, answer.len))
 			each_line(answer.data, answer.len, ref_line, l);
 		break;
 	default:

@@ -61,6 +61,7 @@ struct sh_conn {
 	const char *target;      /* "/path" or "ipv4@ADDR:PORT", as given */
 	int fd;                  /* -1 when not connected */
 	int no_show_names;       /* the peer answered "show names" with an error */
+	int errors_marked;       /* the peer accepted "set cli errors marked" */
 	struct {
 		struct sh_list names;
 		struct timespec at;  /* when fetched; a zero tv_sec means never */

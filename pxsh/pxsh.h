@@ -31,6 +31,7 @@ int px_sh_conn_open(struct sh_conn *c, struct sh_buf *err);
 void px_sh_conn_close(struct sh_conn *c);
 int px_sh_conn_cmd(struct sh_conn *c, const char *cmd, const char *payload, struct sh_buf *out);
 int px_sh_is_error(const char *answer, size_t len);
+int px_sh_conn_failed(const struct sh_conn *c, const char *answer, size_t len);
 
 /* fmt.c */
 int px_sh_csv_parse(const char *text, size_t len, struct sh_csv *csv);

@@ -65,7 +65,7 @@ int px_sh_rules_fetch(struct sh_conn *c, const char *proxy, struct sh_list *ids,
 		rc = -2;
 		goto out;
 	}
-	if (px_sh_is_error(answer.data, answer.len)) {
+	if (px_sh_conn_failed(c, answer.data, answer.len)) {
 		rc = -1;
 		goto out;
 	}
@@ -172,7 +172,7 @@ static int tx_cmd(struct sh_session *s, const char *cmd, int show)
 		px_sh_buf_free(&answer);
 		return -2;
 	}
-	rc = px_sh_is_error(answer.data, answer.len) ? -1 : 0;
+	rc = px_sh_conn_failed(&s->conn, answer.data, answer.len) ? -1 : 0;
 	if (rc < 0)
 		fprintf(stdout, "%s: %s", cmd, answer.data);
 	else if (show)

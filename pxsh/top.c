@@ -164,7 +164,7 @@ static void act(struct sh_session *s, struct top_state *t, const char *state)
 	px_sh_buf_escaped(&cmd, t->selected);
 	px_sh_buf_printf(&cmd, " state %s", state);
 	rc = px_sh_conn_cmd(&s->conn, cmd.data, NULL, &answer);
-	if (rc == 0 && !px_sh_is_error(answer.data, answer.len))
+	if (rc == 0 && !px_sh_conn_failed(&s->conn, answer.data, answer.len))
 		snprintf(t->message, sizeof(t->message), "%s: done", cmd.data);
 	else
 		snprintf(t->message, sizeof(t->message), "%s: %.*s", cmd.data,

@@ -108,7 +108,8 @@ const struct px_cli_desc px_cli_cmds[] = {
 	{ "show config", "", "the running configuration, runtime edits included", O },
 	{ "save config", "[<path>]", "write the running configuration (atomically)", A, { PX_CA_FILE } },
 	{ "reload", "", "re-read the configuration files", A },
-	{ "trace request", "<<", "dry-run a raw request (payload) through the rules", O },
+	{ "trace request", "[<frontend>] <<", "dry-run a raw request (payload) through the rules",
+	  O, { PX_CA_FRONTEND } },
 	{ NULL }
 };
 

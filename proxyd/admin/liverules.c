@@ -313,15 +313,19 @@ struct px_gen *px_txn_gen(struct px_cli_conn *c)
 
 /* --- show rules ------------------------------------------------------------- */
 
+/* The rules of <px>, as text or as JSON objects (<*count> of them already
+ * written, for the commas).
+ */
 static void show_proxy_rules(struct px_cli_conn *c, const struct px_cfg_text *t,
-                             const struct px_proxy *px)
+                             const struct px_proxy *px, int json, int *count)
 {
 	uint32_t from, to, i;
 	char origin[300];
 
 	if (section_of(t, px->id, &from, &to) < 0)
 		return;
-	px_cli_printf(c, "# %s %s (%s:%d)\n", px->kind, px->id, px->file, px->line);
+	if (!json)
+		px_cli_printf(c, "# %s %s (%s:%d)\n", px->kind, px->id, px->file, px->line);
 	for (i = from + 1; i < to; i++) {
 		const struct px_cfg_line *l = &t->l[i];
 		const struct px_rule *r;
@@ -333,33 +337,64 @@ static void show_proxy_rules(struct px_cli_conn *c, const struct px_cfg_text *t,
 			s++;
 		r = rule_by_lid(px, l->id);
 		origin_str(l, origin, sizeof(origin));
-		if (r)
+		if (json) {
+			px_cli_puts(c, (*count)++ ? ",\n{\"proxy\":" : "{\"proxy\":");
+			px_cli_json_str(c, px->id, strlen(px->id));
+			px_cli_printf(c, ",\"kind\":\"%s\",\"id\":%u,\"hits\":", px->kind, l->id);
+			if (r)
+				px_cli_printf(c, "%llu", (unsigned long long)r->hits);
+			else
+				px_cli_puts(c, "null");
+			px_cli_puts(c, ",\"origin\":");
+			px_cli_json_str(c, origin, strlen(origin));
+			px_cli_puts(c, ",\"rule\":");
+			px_cli_json_str(c, s, strlen(s));
+			px_cli_puts(c, "}");
+		} else if (r) {
 			px_cli_printf(c, "%u\t%llu\t%s\t%s\n", l->id, (unsigned long long)r->hits,
 			              origin, s);
-		else
+		} else {
 			px_cli_printf(c, "%u\t-\t%s\t%s\n", l->id, origin, s);
+		}
 	}
 }
 
+/* show rules [PROXY] [json] */
 static int cmd_show_rules(struct px_cli_conn *c, char **args, int nargs, const char *payload)
 {
 	struct px_gen *gen = px_gen_cur;
+	const struct px_proxy *px = NULL;
 	struct px_list *e;
+	int json = 0, count = 0, i;
 
-	if (!gen || !gen->text)
-		return 0;
-	if (nargs > 2) {
-		const struct px_proxy *px = px_proxy_find(gen, args[2], PX_CAP_FE | PX_CAP_BE);
-
-		if (!px) {
-			px_cli_error(c, 404, "No such proxy '%s'.", args[2]);
+	for (i = 2; i < nargs; i++) {
+		if (!strcmp(args[i], "json") && i == nargs - 1) {
+			json = 1;
+			px_cli_set_json(c, 1);
+		} else if (i == 2) {
+			px = gen ? px_proxy_find(gen, args[2], PX_CAP_FE | PX_CAP_BE) : NULL;
+			if (!px) {
+				px_cli_error(c, 404, "No such proxy '%s'.", args[2]);
+				return 0;
+			}
+		} else {
+			px_cli_error(c, 400, "'show rules' expects [<proxy>] [json].");
 			return 0;
 		}
-		show_proxy_rules(c, gen->text, px);
-		return 0;
 	}
-	px_list_for_each(e, &gen->proxies)
-		show_proxy_rules(c, gen->text, px_container_of(e, struct px_proxy, link));
+	if (!gen || !gen->text)
+		return 0;
+	if (json)
+		px_cli_puts(c, "[");
+	if (px) {
+		show_proxy_rules(c, gen->text, px, json, &count);
+	} else {
+		px_list_for_each(e, &gen->proxies)
+			show_proxy_rules(c, gen->text, px_container_of(e, struct px_proxy, link),
+			                 json, &count);
+	}
+	if (json)
+		px_cli_puts(c, "]\n");
 	return 0;
 }
 

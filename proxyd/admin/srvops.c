@@ -79,7 +79,9 @@ static int cmd_set_server(struct px_cli_conn *c, char **args, int nargs, const c
 			px_server_set_maint(srv, 0, "stats socket command");
 			px_server_set_drain(srv, 1, "stats socket command");
 		} else if (!strcmp(st, "maint")) {
+			/* As HAProxy: maintenance replaces a drain. */
 			px_server_set_maint(srv, 1, "stats socket command");
+			px_server_set_drain(srv, 0, "stats socket command");
 		} else {
 			px_cli_error(c, 400, "'set server <srv> state' expects 'ready', 'drain' "
 			             "or 'maint'.");

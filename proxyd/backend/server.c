@@ -276,8 +276,13 @@ static int kw_server(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
 	}
 	for (i = 0; i < be->nsrv; i++)
 		if (!strcmp(be->srv[i]->id, args[1])) {
-			px_strfmt(err, "server '%s' already declared in %s '%s' at %s:%d",
-			          args[1], be->kind, be->id, be->srv[i]->file, be->srv[i]->line);
+			if (be->srv[i]->line)
+				px_strfmt(err, "server '%s' already declared in %s '%s' at %s:%d",
+				          args[1], be->kind, be->id, be->srv[i]->file,
+				          be->srv[i]->line);
+			else
+				px_strfmt(err, "server '%s' already added to %s '%s' at run time",
+				          args[1], be->kind, be->id);
 			return -1;
 		}
 	srv = px_gen_alloc(ctx->gen, sizeof(*srv));

@@ -225,7 +225,13 @@ static void vreport(struct px_cfg_ctx *ctx, int is_warning, const char *fmt, va_
 	char msg[2048];
 	int n = 0;
 
-	if (ctx->file)
+	/* A line written from the command socket is named by its id, the
+	 * one "show rules" gives.
+	 */
+	if (ctx->file && ctx->file == px_cfg_runtime)
+		n = snprintf(msg, sizeof(msg), "line %u (written at run time): %s", ctx->line_id,
+		             is_warning ? "warning: " : "");
+	else if (ctx->file)
 		n = snprintf(msg, sizeof(msg), "%s:%d: %s", ctx->file, ctx->line,
 		             is_warning ? "warning: " : "");
 	else if (is_warning)

@@ -3,8 +3,10 @@
 # connection (socat UNIX-LISTEN:...,fork EXEC:"sh fakecli.sh REC"). It
 # speaks the interactive protocol ("prompt", answers ending with "\n> "),
 # appends every line it receives to REC, and answers the proxyd commands
-# HAProxy does not have: show names, show rules, the rule transaction,
-# trace request. A rule text holding BAD is refused.
+# HAProxy does not have, in proxyd's formats: show names, show rules
+# (ID<TAB>HITS<TAB>ORIGIN<TAB>TEXT under a "# frontend NAME (file:line)"
+# header), the rule transaction, trace request. A rule text holding BAD is
+# refused.
 rec=$1
 while IFS= read -r line; do
 	printf '%s\n' "$line" >> "$rec"
@@ -18,7 +20,7 @@ while IFS= read -r line; do
 	"show names "*)
 		printf '\n> ' ;;
 	"show rules fe")
-		printf '# id\trule\n1\thttp-request deny if { path /a }\n2\thttp-request set-header X-A 1\n3\thttp-request return status 200\n\n> ' ;;
+		printf '# frontend fe (f.cfg:8)\n1\t0\tf.cfg:9\thttp-request deny if { path /a }\n2\t12\tf.cfg:10\thttp-request set-header X-A 1\n3\t-\truntime\thttp-request return status 200\n\n> ' ;;
 	*BAD*)
 		printf 'Error: unknown keyword BAD\n\n> ' ;;
 	begin|commit|abort|"del rule "*|"add rule "*|"replace rule "*)
