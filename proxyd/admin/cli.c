@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include "admin/cli.h"
 #include "cfg/cfg.h"
@@ -35,6 +36,7 @@
 #define CLI_LINE_MAX     16384          /* a command line, as tune.bufsize */
 #define CLI_PAYLOAD_MAX  (1024 * 1024)  /* a "<<" payload */
 #define CLI_MAX_ARGS     64             /* words of one command */
+#define CLI_IN_MAX       (2 * 1024 * 1024)  /* input buffer, > line + payload */
 #define CLI_DEF_TIMEOUT  10000          /* "stats timeout" default, ms */
 
 /* --- configuration ------------------------------------------------------- */
@@ -272,6 +274,7 @@ struct cli_listener {
 struct px_cli_conn {
 	struct px_io io;
 	struct px_timer timer;
+	struct px_timer resume;    /* work postponed by the CPU budget */
 	struct px_list link;
 	uint8_t level;
 	uint8_t prompt;            /* interactive mode */
@@ -321,6 +324,7 @@ static struct px_loop *cli_loop;
 
 static void conn_io(struct px_io *io, uint32_t events);
 static void conn_timeout(struct px_timer *t);
+static void conn_resume(struct px_timer *t);
 static void conn_process(struct px_cli_conn *c);
 
 struct px_loop *px_cli_loop(void)
@@ -548,6 +552,7 @@ static void listener_accept(struct px_io *io, uint32_t events)
 		c->rd_ready = c->wr_ready = 1;
 		px_list_init(&c->watch_link);
 		px_timer_init(&c->timer, conn_timeout);
+		px_timer_init(&c->resume, conn_resume);
 		px_list_append(&cli_conns, &c->link);
 		if (px_io_add(cli_loop, &c->io, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
 			conn_close(c);
@@ -603,6 +608,7 @@ static void conn_close(struct px_cli_conn *c)
 		c->txn_free(c->txn);
 	c->txn = NULL;
 	px_timer_del(cli_loop, &c->timer);
+	px_timer_del(cli_loop, &c->resume);
 	px_list_del(&c->link);
 	close(c->io.fd);
 	c->io.fd = -1;
@@ -614,6 +620,48 @@ static void conn_close(struct px_cli_conn *c)
 static void conn_timeout(struct px_timer *t)
 {
 	conn_close(px_container_of(t, struct px_cli_conn, timer));
+}
+
+/* --- the CPU budget --------------------------------------------------------- */
+
+/* Commands must not slow traffic down: over each window of CLI_WINDOW_US,
+ * the command socket may use the event loop's idle share of the previous
+ * second, and at least CLI_MIN_PCT of it when the loop is saturated. A
+ * connection over budget waits CLI_PAUSE_MS, then goes on. A long output
+ * (every session of a large process) thus takes longer to come out of a
+ * busy proxy, without costing its traffic more than a few percent.
+ */
+#define CLI_WINDOW_US 100000
+#define CLI_MIN_PCT   2
+#define CLI_PAUSE_MS  10
+
+static uint64_t budget_start_us, budget_used_us;
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Whether the command socket may work now (<now> in microseconds). */
+static int budget_ok(uint64_t now)
+{
+	uint32_t pct = cli_loop->stats.idle_pct * 9 / 10;
+
+	if (now - budget_start_us >= CLI_WINDOW_US) {
+		budget_start_us = now;
+		budget_used_us = 0;
+	}
+	if (pct < CLI_MIN_PCT)
+		pct = CLI_MIN_PCT;
+	return budget_used_us * 100 < (uint64_t)CLI_WINDOW_US * pct;
+}
+
+static void conn_resume(struct px_timer *t)
+{
+	conn_process(px_container_of(t, struct px_cli_conn, resume));
 }
 
 static void conn_io(struct px_io *io, uint32_t events)
@@ -1366,8 +1414,18 @@ static int fill(struct px_cli_conn *c)
 			size_t cap = c->in_cap ? c->in_cap * 2 : 8192;
 			char *p;
 
-			if (cap > CLI_LINE_MAX + CLI_PAYLOAD_MAX + 8192)
-				return 0;   /* take_line() reports the limit */
+			/* take_line() refuses a line or a payload over its limit
+			 * before the buffer reaches this size; should input still
+			 * fill it, stop reading rather than spin.
+			 */
+			if (cap > CLI_IN_MAX) {
+				px_cli_error(c, 413, "Input too large (a line may have %d bytes, a "
+				             "payload %d)", CLI_LINE_MAX, CLI_PAYLOAD_MAX);
+				px_cli_write(c, "\n", 1);
+				c->closing = 1;
+				c->rd_ready = 0;
+				return 0;
+			}
 			p = realloc(c->in, cap);
 			if (!p)
 				return -1;
@@ -1398,7 +1456,41 @@ static int fill(struct px_cli_conn *c)
 	return 0;
 }
 
+static void conn_work(struct px_cli_conn *c);
+static uint64_t work_start_us;
+
 static void conn_process(struct px_cli_conn *c)
+{
+	uint64_t t0 = mono_us();
+
+	if (!budget_ok(t0)) {
+		if (!c->resume.expire)
+			px_timer_set(cli_loop, &c->resume, cli_loop->now_ms + CLI_PAUSE_MS);
+		return;
+	}
+	px_timer_del(cli_loop, &c->resume);
+	work_start_us = t0;
+	conn_work(c);
+	/* <c> may be gone: only the clock is read now. */
+	budget_used_us += mono_us() - t0;
+}
+
+/* Inside conn_work(): whether it may go on with another piece of work, or
+ * must stop and come back later (set up here).
+ */
+static int budget_continue(struct px_cli_conn *c)
+{
+	uint64_t now = mono_us();
+
+	budget_used_us += now - work_start_us;
+	work_start_us = now;
+	if (budget_ok(now))
+		return 1;
+	px_timer_set(cli_loop, &c->resume, cli_loop->now_ms + CLI_PAUSE_MS);
+	return 0;
+}
+
+static void conn_work(struct px_cli_conn *c)
 {
 	if (!c->timer.expire)
 		px_timer_set(cli_loop, &c->timer, cli_loop->now_ms + c->timeout_ms);
@@ -1429,6 +1521,8 @@ static void conn_process(struct px_cli_conn *c)
 			continue;
 		}
 		if (c->dump) {
+			if (!budget_continue(c))
+				return;
 			if (c->dump(c) == 0) {
 				end_dump(c);
 				end_command(c);
@@ -1436,6 +1530,8 @@ static void conn_process(struct px_cli_conn *c)
 			continue;
 		}
 		if (c->line && c->cur < c->ncmds && !c->closing) {
+			if (!budget_continue(c))
+				return;
 			run_command(c);
 			continue;
 		}
