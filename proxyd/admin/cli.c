@@ -281,6 +281,7 @@ struct px_cli_conn {
 	uint8_t json;              /* the current command answers in JSON */
 	uint8_t closing;           /* close once the output is sent */
 	uint8_t mark_errors;       /* "set cli errors marked" */
+	uint8_t draining;          /* answered and shut: dropping input until EOF */
 	uint8_t rd_ready, wr_ready, rd_eof;
 	uint32_t payload_prompts;  /* "+ " prompts sent for the awaited payload */
 	uint32_t timeout_ms;
@@ -1546,8 +1547,31 @@ static void conn_work(struct px_cli_conn *c)
 		if (c->closing) {
 			if (c->out_len > c->out_off)
 				return;
-			shutdown(c->io.fd, SHUT_WR);
-			conn_close(c);
+			if (!c->draining) {
+				shutdown(c->io.fd, SHUT_WR);
+				c->draining = 1;
+				/* What the client still sends is read and dropped
+				 * until it closes (a close with unread input would
+				 * reset the connection and lose our answer), for 1s
+				 * at most.
+				 */
+				px_timer_set(cli_loop, &c->timer, cli_loop->now_ms + 1000);
+			}
+			while (!c->rd_eof && c->rd_ready) {
+				char junk[16384];
+				ssize_t n = recv(c->io.fd, junk, sizeof(junk), 0);
+
+				if (n > 0)
+					continue;
+				if (n < 0 && errno == EINTR)
+					continue;
+				if (n < 0 && errno == EAGAIN)
+					c->rd_ready = 0;
+				else
+					c->rd_eof = 1;
+			}
+			if (c->rd_eof)
+				conn_close(c);
 			return;
 		}
 		switch (take_line(c)) {
