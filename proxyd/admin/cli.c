@@ -722,17 +722,28 @@ void px_cli_puts(struct px_cli_conn *c, const char *s)
 	px_cli_write(c, s, strlen(s));
 }
 
+/* Formats straight into the buffer; only an output longer than the room
+ * left (rare: room is kept at 512 bytes) is formatted twice.
+ */
 static void cli_vprintf(struct px_cli_conn *c, const char *fmt, va_list ap)
 {
 	va_list ap2;
+	size_t room;
 	int n;
 
-	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
-	va_end(ap2);
-	if (n <= 0 || out_reserve(c, (size_t)n + 1) < 0)
+	if (out_reserve(c, 512) < 0)
 		return;
-	vsnprintf(c->out + c->out_len, (size_t)n + 1, fmt, ap);
+	room = c->out_cap - c->out_len;
+	va_copy(ap2, ap);
+	n = vsnprintf(c->out + c->out_len, room, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		return;
+	if ((size_t)n >= room) {
+		if (out_reserve(c, (size_t)n + 1) < 0)
+			return;
+		vsnprintf(c->out + c->out_len, (size_t)n + 1, fmt, ap);
+	}
 	c->out_len += (size_t)n;
 }
 
