@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "admin/cli.h"
+#include "admin/counters.h"
 #include "cfg/cfg.h"
 #include "core/ev.h"
 #include "core/log.h"
@@ -625,18 +626,27 @@ static void conn_timeout(struct px_timer *t)
 
 /* --- the CPU budget --------------------------------------------------------- */
 
-/* Commands must not slow traffic down: over each window of CLI_WINDOW_US,
- * the command socket may use the event loop's idle share of the previous
- * second, and at least CLI_MIN_PCT of it when the loop is saturated. A
- * connection over budget waits CLI_PAUSE_MS, then goes on. A long output
- * (every session of a large process) thus takes longer to come out of a
- * busy proxy, without costing its traffic more than a few percent.
+/* Commands must not slow traffic down. Over each window of CLI_WINDOW_US,
+ * the command socket may use CLI_BUSY_PCT of the time while there is
+ * traffic (a request or a connection in this window or the previous one),
+ * and CLI_IDLE_PCT otherwise. A connection over budget waits CLI_PAUSE_MS,
+ * then goes on. A long output (every session of a large process) thus
+ * takes longer to come out of a busy proxy, without costing its traffic
+ * more than a few percent; on a quiet one it comes at full speed.
  */
 #define CLI_WINDOW_US 100000
-#define CLI_MIN_PCT   2
+#define CLI_BUSY_PCT  2
+#define CLI_IDLE_PCT  90
 #define CLI_PAUSE_MS  10
 
 static uint64_t budget_start_us, budget_used_us;
+static uint64_t traffic_mark;           /* traffic counters at the window start */
+static int traffic_before;              /* the previous window had traffic */
+
+static uint64_t traffic_now(void)
+{
+	return px_proc_ctr.cum_req + px_proc_ctr.cum_conns;
+}
 
 static uint64_t mono_us(void)
 {
@@ -649,14 +659,16 @@ static uint64_t mono_us(void)
 /* Whether the command socket may work now (<now> in microseconds). */
 static int budget_ok(uint64_t now)
 {
-	uint32_t pct = cli_loop->stats.idle_pct * 9 / 10;
+	uint64_t t = traffic_now();
+	uint32_t pct;
 
 	if (now - budget_start_us >= CLI_WINDOW_US) {
+		traffic_before = t != traffic_mark;
+		traffic_mark = t;
 		budget_start_us = now;
 		budget_used_us = 0;
 	}
-	if (pct < CLI_MIN_PCT)
-		pct = CLI_MIN_PCT;
+	pct = traffic_before || t != traffic_mark ? CLI_BUSY_PCT : CLI_IDLE_PCT;
 	return budget_used_us * 100 < (uint64_t)CLI_WINDOW_US * pct;
 }
 
