@@ -20,6 +20,7 @@
 #include "backend/check.h"
 #include "backend/srvconn.h"
 #include "cfg/cfg.h"
+#include "cfg/text.h"
 #include "core/buf.h"
 #include "core/ev.h"
 #include "core/log.h"
@@ -278,6 +279,8 @@ static unsigned main_reload(void (*fn)(void *arg, int is_warning, const char *ms
 {
 	struct report_fwd fwd = { fn, arg };
 	struct px_gen *gen, *old = px_gen_cur;
+	struct px_cfg_text *text;
+	char *rerr = NULL;
 	char **files;
 	int n = expand_files(&files);
 
@@ -286,8 +289,18 @@ static unsigned main_reload(void (*fn)(void *arg, int is_warning, const char *ms
 		px_strfmt(err, "cannot list the configuration files");
 		return 0;
 	}
-	gen = px_cfg_load(files, n, 0, report_both, &fwd);
+	text = px_cfg_text_read(files, n, &rerr);
 	free_files(files, n);
+	if (!text) {
+		report_both(&fwd, 0, rerr ? rerr : "out of memory");
+		free(rerr);
+		gen = NULL;
+	} else {
+		/* Unchanged lines keep their ids (and rules their counters). */
+		if (old)
+			px_cfg_text_adopt_ids(text, old->text);
+		gen = px_cfg_load_text(text, 0, report_both, &fwd);
+	}
 	if (!gen) {
 		px_alert("reload failed: the configuration has errors; the running "
 		         "configuration (generation %u) stays", old->id);

@@ -132,6 +132,17 @@ static int socket_line(char **args, int nargs, struct px_cfg_ctx *ctx, char **er
 		b->is_inet = 1;
 	} else {
 		const char *path = !strncmp(name, "unix@", 5) ? name + 5 : name;
+		const char *at = strchr(path, '@');
+
+		/* Other HAProxy address families (ipv6@, abns@, fd@...) are not
+		 * taken for a file name.
+		 */
+		if (at && !strchr(path, '/') && at < path + 16) {
+			px_strfmt(err, "'stats socket %s': unsupported address family '%.*s@' "
+			          "(expected a path, unix@PATH or ipv4@ADDR:PORT)", name,
+			          (int)(at - path), path);
+			return -1;
+		}
 
 		if (!*path || strlen(path) >= sizeof(b->addr.un.sun_path) - 16) {
 			px_strfmt(err, "'stats socket %s': the path is empty or too long "

@@ -64,6 +64,15 @@ void px_cli_set_txn(struct px_cli_conn *c, void *txn, void (*release)(void *));
 int px_cli_run_line(struct px_cli_conn *c, const char *line);
 int px_txn_defer(struct px_cli_conn *c, char **args, int nargs);
 
+/* Changes of the configuration text beyond rules (admin/liverules.c). */
+struct px_cfg_text;
+uint32_t px_live_text_edit(struct px_cli_conn *c, int (*edit)(struct px_cfg_text *t, void *arg,
+                                                               char **err),
+                           void *arg, const char *op);
+int px_live_server_line(const struct px_cfg_text *t, const char *be, const char *name,
+                        uint32_t *end);
+const char *px_live_indent(const struct px_cfg_text *t, const char *be);
+
 /* The generation commands act on: the running one, or the one a commit is
  * building while it replays a transaction's operations.
  */

@@ -77,7 +77,7 @@ const struct px_cli_desc px_cli_cmds[] = {
 	/* ACL and map contents. */
 	{ "show acl", "[<acl>]", "list the ACLs that load patterns, or one's entries",
 	  O, { PX_CA_ACL } },
-	{ "get acl", "<acl> <value>", "whether a value matches an ACL, and which entry",
+	{ "get acl", "<acl> <value>", "whether a value matches the entries of an ACL file",
 	  O, { PX_CA_ACL, PX_CA_TEXT } },
 	{ "add acl", "<acl> <pattern>", "add an entry to an ACL", A, { PX_CA_ACL, PX_CA_TEXT } },
 	{ "del acl", "<acl> <pattern>|#<ref>", "remove an ACL's entries", A, { PX_CA_ACL, PX_CA_TEXT } },

@@ -182,7 +182,11 @@ void px_gen_inherit(struct px_gen *ng, const struct px_gen *og)
 		np->cum_req = op->cum_req;
 		np->cum_beconn = op->cum_beconn;
 		np->admin_stopped = op->admin_stopped;
-		if (op->maxconn_changed) {
+		/* A maxconn set from the socket stays while the configuration
+		 * still says what it said then.
+		 */
+		if (op->maxconn_changed && np->maxconn == op->cfg_maxconn) {
+			np->cfg_maxconn = np->maxconn;
 			np->maxconn = op->maxconn;
 			np->maxconn_changed = 1;
 		}

@@ -860,6 +860,83 @@ static int cmd_diff(struct px_cli_conn *c, char **args, int nargs, const char *p
 	return 0;
 }
 
+static int txn_add_op(struct txn *x, const char *line)
+{
+	char **ops = realloc(x->ops, ((size_t)x->nops + 1) * sizeof(*ops));
+	char *copy = strdup(line);
+
+	if (!ops || !copy) {
+		if (ops)
+			x->ops = ops;
+		free(copy);
+		return -1;
+	}
+	x->ops = ops;
+	x->ops[x->nops++] = copy;
+	return 0;
+}
+
+/* A change to the configuration text that is not a rule (a server line):
+ * <edit> changes the text the connection edits; the result is checked by
+ * the parser, then committed at once outside a transaction (the command
+ * <op>, when not NULL, then runs on the new generation before it is
+ * published). Returns the generation committed, 1 when the change went
+ * into the open transaction, 0 when it was refused (errors written).
+ */
+uint32_t px_live_text_edit(struct px_cli_conn *c, int (*edit)(struct px_cfg_text *t, void *arg,
+                                                               char **err),
+                           void *arg, const char *op)
+{
+	struct px_cfg_text *before;
+	struct txn *x;
+	char *err = NULL;
+	uint32_t id;
+	int now;
+
+	x = edit_txn(c, &now);
+	if (!x)
+		return 0;
+	before = now ? NULL : px_cfg_text_dup(x->text);
+	if (!now && !before) {
+		px_cli_error(c, 500, "Out of memory.");
+		return 0;
+	}
+	if (edit(x->text, arg, &err) < 0) {
+		px_cli_error(c, 400, "%s", err ? err : "the change cannot be made");
+		free(err);
+		goto refused;
+	}
+	if (op && txn_add_op(x, op) < 0) {
+		px_cli_error(c, 500, "Out of memory.");
+		goto refused;
+	}
+	if (!now) {
+		struct px_gen *gen = parse_copy(c, x->text, 1);
+
+		if (!gen) {
+			if (op)
+				free(x->ops[--x->nops]);
+			goto refused;
+		}
+		px_gen_unref(gen);
+		x->edits++;
+		px_cfg_text_free(before);
+		return 1;
+	}
+	id = txn_apply(c, x);
+	txn_free(x);
+	return id;
+refused:
+	if (now) {
+		txn_free(x);
+	} else {
+		/* The transaction's text as it was before this change. */
+		px_cfg_text_free(x->text);
+		x->text = before;
+	}
+	return 0;
+}
+
 /* Keeps a server or map command for the commit, when a transaction is
  * open. Returns 1 when it was kept (the caller does nothing more).
  */
@@ -901,6 +978,43 @@ int px_txn_defer(struct px_cli_conn *c, char **args, int nargs)
 	x->ops[x->nops++] = line;
 	px_cli_puts(c, "Kept for the transaction.\n");
 	return 1;
+}
+
+/* The position of the "server NAME" line of backend <be> in <t>, or -1;
+ * <*end> gets where a new server line goes (after the last one).
+ */
+int px_live_server_line(const struct px_cfg_text *t, const char *be, const char *name,
+                        uint32_t *end)
+{
+	uint32_t from, to, i;
+	int pos = -1;
+
+	if (section_of(t, be, &from, &to) < 0)
+		return -2;
+	*end = 0;
+	for (i = from + 1; i < to; i++) {
+		char w[64], n[256];
+		const char *p = first_word(t->l[i].text, w, sizeof(w));
+
+		if (strcmp(w, "server"))
+			continue;
+		*end = i + 1;
+		first_word(p, n, sizeof(n));
+		if (!strcmp(n, name))
+			pos = (int)i;
+	}
+	if (!*end)
+		*end = default_pos(t, from, to, "server");
+	return pos;
+}
+
+const char *px_live_indent(const struct px_cfg_text *t, const char *be)
+{
+	uint32_t from, to;
+
+	if (section_of(t, be, &from, &to) < 0)
+		return "    ";
+	return indent_of(t, from, to);
 }
 
 /* --- the configuration text --------------------------------------------------------- */

@@ -365,6 +365,11 @@ static int cmd_show_sess(struct px_cli_conn *c, char **args, int nargs, const ch
 	int i = 2;
 	uint64_t id;
 
+	/* Errors come in JSON too when it is asked for. */
+	for (i = 2; i < nargs; i++)
+		if (!strcmp(args[i], "json"))
+			px_cli_set_json(c, 1);
+	i = 2;
 	x = calloc(1, sizeof(*x));
 	if (!x) {
 		px_cli_error(c, 500, "Out of memory.");

@@ -1,6 +1,7 @@
 /* Command socket: operating servers and frontends (HAProxy's commands and
  * answers), and "show names" for pxsh's completion.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "admin/cli.h"
@@ -8,10 +9,14 @@
 #include "backend/server.h"
 #include "cfg/cfg.h"
 #include "cfg/proxy.h"
+#include "cfg/text.h"
 #include "core/util.h"
 #include "proto/listener.h"
 #include "proto/listener-t.h"
 #include "proto/sess.h"
+#include "rules/acl.h"
+#include "rules/map.h"
+#include "rules/rules-t.h"
 
 /* The server named by args[i], or NULL after answering the error. */
 static struct px_server *server_arg(struct px_cli_conn *c, char **args, int nargs, int i)
@@ -166,67 +171,118 @@ static int cmd_health(struct px_cli_conn *c, char **args, int nargs, const char 
 	return 0;
 }
 
-/* add server B/S ADDR:PORT [OPTIONS] */
+/* add server B/S ADDR:PORT [OPTIONS]: a "server" line added to the running
+ * configuration (so that it stays through commits and "save config"),
+ * parsed by the keyword itself; as in HAProxy the new server starts in
+ * maintenance, until "enable server" or "set server ... state ready".
+ */
+struct server_edit {
+	const char *be, *name;
+	char *line;                   /* the line to add, NULL to delete */
+};
+
+static int edit_server(struct px_cfg_text *t, void *arg, char **err)
+{
+	struct server_edit *e = arg;
+	uint32_t end;
+	int pos = px_live_server_line(t, e->be, e->name, &end);
+
+	if (pos == -2) {
+		px_strfmt(err, "No such backend.");
+		return -1;
+	}
+	if (e->line) {
+		char buf[16400];
+
+		if (pos >= 0) {
+			px_strfmt(err, "Server '%s' already exists in backend '%s'.", e->name, e->be);
+			return -1;
+		}
+		snprintf(buf, sizeof(buf), "%sserver %s %s", px_live_indent(t, e->be), e->name,
+		         e->line);
+		if (!px_cfg_text_insert(t, end, buf)) {
+			px_strfmt(err, "Out of memory.");
+			return -1;
+		}
+		return 0;
+	}
+	if (pos < 0) {
+		px_strfmt(err, "No 'server %s' line in backend '%s' to remove.", e->name, e->be);
+		return -1;
+	}
+	px_cfg_text_delete(t, (uint32_t)pos);
+	return 0;
+}
+
 static int cmd_add_server(struct px_cli_conn *c, char **args, int nargs, const char *payload)
 {
 	const char *slash = nargs > 2 ? strchr(args[2], '/') : NULL;
-	struct px_proxy *be;
-	char name[256], *err = NULL;
-	char **sargs;
-	int i;
+	struct server_edit e;
+	char be[256], op[600];
+	uint32_t id;
 
 	if (!slash || slash == args[2] || !slash[1] || nargs < 4) {
 		px_cli_error(c, 400, "'add server' expects <backend>/<server> <addr>:<port> "
 		             "[options].");
 		return 0;
 	}
-	if ((size_t)(slash - args[2]) >= sizeof(name)) {
-		px_cli_error(c, 400, "Backend name too long.");
+	if ((size_t)(slash - args[2]) >= sizeof(be) || strlen(slash + 1) > 200) {
+		px_cli_error(c, 400, "Name too long.");
 		return 0;
 	}
-	memcpy(name, args[2], (size_t)(slash - args[2]));
-	name[slash - args[2]] = '\0';
-	be = px_cli_gen() ? px_proxy_find(px_cli_gen(), name, PX_CAP_BE) : NULL;
-	if (!be) {
+	memcpy(be, args[2], (size_t)(slash - args[2]));
+	be[slash - args[2]] = '\0';
+	if (!px_gen_cur || !px_proxy_find(px_gen_cur, be, PX_CAP_BE)) {
 		px_cli_error(c, 404, "No such backend.");
 		return 0;
 	}
-	if (px_txn_defer(c, args, nargs))
-		return 0;
-	/* The server keyword's own words: server NAME ADDR [OPTIONS]. */
-	sargs = calloc((size_t)nargs, sizeof(*sargs));
-	if (!sargs) {
+	e.be = be;
+	e.name = slash + 1;
+	e.line = px_cli_rest(c, args, 3);
+	if (!e.line) {
 		px_cli_error(c, 500, "Out of memory.");
 		return 0;
 	}
-	sargs[0] = "server";
-	sargs[1] = (char *)slash + 1;
-	for (i = 3; i < nargs; i++)
-		sargs[i - 1] = args[i];
-	if (!px_server_add(px_cli_gen(), be, sargs, nargs - 1, &err)) {
-		px_cli_error(c, 400, "%s", err ? err : "the server could not be added");
-		free(err);
-	} else {
-		px_cli_puts(c, "New server registered (in maintenance: 'enable server' or "
-		            "'set server ... state ready' puts it to work).\n");
-	}
-	free(sargs);
+	snprintf(op, sizeof(op), "set server %s/%s state maint", be, slash + 1);
+	id = px_live_text_edit(c, edit_server, &e, op);
+	free(e.line);
+	if (id == 1)
+		px_cli_puts(c, "New server registered in the transaction (in maintenance once "
+		            "committed).\n");
+	else if (id)
+		px_cli_printf(c, "New server registered (generation %u), in maintenance: 'enable "
+		              "server' or 'set server ... state ready' puts it to work.\n", id);
 	return 0;
 }
 
+/* del server B/S: only a server in maintenance without streams, as HAProxy
+ * requires; its line leaves the running configuration.
+ */
 static int cmd_del_server(struct px_cli_conn *c, char **args, int nargs, const char *payload)
 {
 	struct px_server *srv = server_arg(c, args, nargs, 2);
-	char *err = NULL;
+	struct server_edit e;
+	uint32_t id;
 
-	if (!srv || px_txn_defer(c, args, nargs))
+	if (!srv)
 		return 0;
-	if (px_server_del(srv, &err) < 0) {
-		px_cli_error(c, 409, "%s", err);
-		free(err);
+	if (!srv->disabled) {
+		px_cli_error(c, 409, "Only servers in maintenance mode can be deleted.");
 		return 0;
 	}
-	px_cli_puts(c, "Server deleted.\n");
+	if (srv->cur_sess || srv->nqueued) {
+		px_cli_error(c, 409, "Server still has %u active and %u queued sessions.",
+		             srv->cur_sess, srv->nqueued);
+		return 0;
+	}
+	e.be = srv->be->id;
+	e.name = srv->id;
+	e.line = NULL;
+	id = px_live_text_edit(c, edit_server, &e, NULL);
+	if (id == 1)
+		px_cli_puts(c, "Server deleted in the transaction.\n");
+	else if (id)
+		px_cli_printf(c, "Server deleted (generation %u).\n", id);
 	return 0;
 }
 
@@ -321,6 +377,8 @@ static int cmd_set_maxconn_fe(struct px_cli_conn *c, char **args, int nargs,
 	}
 	if (px_txn_defer(c, args, nargs))
 		return 0;
+	if (!fe->maxconn_changed)
+		fe->cfg_maxconn = fe->maxconn;
 	fe->maxconn = (uint32_t)v;
 	fe->maxconn_changed = 1;
 	/* A higher limit takes effect at once for a frontend that was full. */
@@ -396,8 +454,18 @@ static int cmd_show_names(struct px_cli_conn *c, char **args, int nargs, const c
 
 	for (k = 0; k < 5 && (nargs != 3 || strcmp(args[2], kinds[k])); k++)
 		;
-	if (nargs == 3 && (!strcmp(args[2], "acls") || !strcmp(args[2], "maps"))) {
-		/* Pattern files are listed by "show acl" and "show map". */
+	if (nargs == 3 && !strcmp(args[2], "acls")) {
+		const struct px_acl_file *af;
+
+		for (af = px_acl_file_next(px_cli_gen(), NULL); af; af = px_acl_file_next(px_cli_gen(), af))
+			px_cli_printf(c, "%s\n", af->path);
+		return 0;
+	}
+	if (nargs == 3 && !strcmp(args[2], "maps")) {
+		const struct px_map *m;
+
+		for (m = px_map_next(px_cli_gen(), NULL); m; m = px_map_next(px_cli_gen(), m))
+			px_cli_printf(c, "%s\n", m->path);
 		return 0;
 	}
 	if (k == 5) {

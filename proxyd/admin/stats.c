@@ -689,7 +689,7 @@ static void fill_backend(struct fld *f, const struct px_proxy *px, uint32_t sec)
 	uint32_t weight = 0, i;
 
 	for (i = 0; i < px->nsrv; i++)
-		if (!px->srv[i]->deleted && px_lb_eligible(px, px->srv[i]))
+		if (px_lb_eligible(px, px->srv[i]))
 			weight += px->srv[i]->weight;
 	fill_be_common(f, k, http, sec);
 	f_str(&f[ST_SVNAME], "BACKEND");
@@ -920,7 +920,7 @@ static int stat_dump(struct px_cli_conn *c)
 
 			if (px_cli_full(c))
 				return 1;
-			if (srv->deleted || !(ctx->types & STAT_F_SRV) ||
+			if (!(ctx->types & STAT_F_SRV) ||
 			    (ctx->sid >= 0 && (int64_t)srv->puid != ctx->sid))
 				continue;
 			emit_row(c, ctx, OBJ_SRV, px, srv);
@@ -1093,8 +1093,7 @@ static int srvstate_dump(struct px_cli_conn *c)
 		for (; ctx->srv_idx < px->nsrv; ctx->srv_idx++) {
 			if (px_cli_full(c))
 				return 1;
-			if (!px->srv[ctx->srv_idx]->deleted)
-				srvstate_line(c, px->srv[ctx->srv_idx], now);
+			srvstate_line(c, px->srv[ctx->srv_idx], now);
 		}
 	}
 	return 0;

@@ -22,6 +22,7 @@
 #include "proto/http.h"
 #include "rules/acl.h"
 #include "rules/rules.h"
+#include "rules/vars.h"
 
 struct trace_ctx {
 	struct px_trace t;              /* first: the callbacks get it back */
@@ -340,12 +341,14 @@ static int cmd_trace(struct px_cli_conn *c, char **args, int nargs, const char *
 	px_cli_printf(c, "frontend: %s (%s)\n", fe->id,
 	              gen == px_gen_cur ? "running configuration" :
 	              "configuration of the open transaction");
+	px_var_trace_begin();
 	px_trace_cur = &x.t;
 	if (px_http_trace(gen, fe, head, len, on_done, c, &err) < 0) {
 		px_cli_error(c, 400, "The request cannot be traced: %s.", err);
 		free(err);
 	}
 	px_trace_cur = NULL;
+	px_var_trace_end();
 	free(x.before);
 	free(head);
 	px_gen_unref(gen);

@@ -39,7 +39,6 @@ struct px_server {
 	uint8_t state;              /* enum px_srv_state */
 	uint8_t drain;              /* drained from the command socket */
 	uint8_t chk_paused;         /* "disable health": checks suspended */
-	uint8_t deleted;            /* "del server": gone from the backend */
 	uint32_t iweight;           /* weight from the configuration */
 	uint8_t cfg_disabled;       /* "disabled" in the configuration */
 	uint8_t addr_changed;       /* "set server ... addr" moved it */

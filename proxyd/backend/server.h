@@ -42,9 +42,6 @@ int px_server_set_weight(struct px_server *srv, const char *val, char **err);
 int px_server_set_addr(struct px_server *srv, const char *ip, const char *port,
                        char **msg, char **err);
 void px_server_set_health(struct px_server *srv, int on);
-struct px_server *px_server_add(struct px_gen *gen, struct px_proxy *be, char **args,
-                                int nargs, char **err);
-int px_server_del(struct px_server *srv, char **err);
 struct px_server *px_server_find(struct px_gen *gen, const char *bs, char **err);
 const char *px_server_state_str(const struct px_server *srv);
 

@@ -171,6 +171,7 @@ struct px_proxy {
 	int paused;                     /* frontend not accepting (maxconn) */
 	int admin_stopped;              /* "disable frontend" from the command socket */
 	int maxconn_changed;            /* "set maxconn frontend" changed maxconn */
+	uint32_t cfg_maxconn;           /* ... from this value in the configuration */
 	struct px_list paused_listeners;
 	struct px_counters ctr;         /* "show stat" counters (admin/counters.c) */
 };

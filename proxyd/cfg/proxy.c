@@ -77,6 +77,11 @@ static struct px_proxy *proxy_new(struct px_cfg_ctx *ctx, const char *id,
 /* Creates the built-in defaults in effect before any "defaults" section. */
 int px_proxy_defaults_init(struct px_cfg_ctx *ctx)
 {
+	/* Ids are positions in the configuration: each generation counts
+	 * from the start, so an unchanged proxy keeps its id across commits
+	 * and reloads, as in HAProxy.
+	 */
+	next_uuid = 0;
 	ctx->defaults = proxy_new(ctx, "", PX_CAP_DEF, "defaults", NULL);
 	return ctx->defaults ? 0 : -1;
 }

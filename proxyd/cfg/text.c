@@ -274,3 +274,82 @@ int px_cfg_text_save(const struct px_cfg_text *t, const char *path, int fidx, ch
 	}
 	return 0;
 }
+
+/* Gives the lines of <t> (just read from the files) the ids they had in
+ * <old> (the running text): a line keeps its id when its text is found
+ * again, by preference at the same file and line, else anywhere in the
+ * same section. Rule ids, and the hit counters that follow them, thus stay
+ * across a reload of unchanged lines, even after "save config" moved them.
+ */
+void px_cfg_text_adopt_ids(struct px_cfg_text *t, const struct px_cfg_text *old)
+{
+	uint32_t nb, *head, *next, i;
+	uint8_t *used;
+	char sec_new[512] = "", *sec_old;
+
+	if (!old || !old->n || !t->n)
+		return;
+	for (nb = 64; nb < old->n * 2; nb *= 2)
+		;
+	head = malloc(nb * sizeof(*head));
+	next = malloc(old->n * sizeof(*next));
+	used = calloc(old->n, 1);
+	sec_old = calloc(old->n, 512);
+	if (!head || !next || !used || !sec_old)
+		goto out;
+	for (i = 0; i < nb; i++)
+		head[i] = UINT32_MAX;
+	/* Each old line's section (the text of its header), and a hash of
+	 * its text.
+	 */
+	for (i = 0; i < old->n; i++) {
+		const char *p = old->l[i].text;
+		uint32_t h = 2166136261u;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (i && !(*p && strchr("fbldg", *p) && (!strncmp(p, "frontend", 8) ||
+		    !strncmp(p, "backend", 7) || !strncmp(p, "listen", 6) ||
+		    !strncmp(p, "defaults", 8) || !strncmp(p, "global", 6))))
+			memcpy(sec_old + (size_t)i * 512, sec_old + (size_t)(i - 1) * 512, 512);
+		else
+			snprintf(sec_old + (size_t)i * 512, 512, "%s", p);
+		for (p = old->l[i].text; *p; p++)
+			h = (h ^ (uint8_t)*p) * 16777619u;
+		next[i] = head[h & (nb - 1)];
+		head[h & (nb - 1)] = i;
+	}
+	for (i = 0; i < t->n; i++) {
+		const char *p = t->l[i].text, *q;
+		uint32_t h = 2166136261u, k, best = UINT32_MAX;
+
+		for (q = p; *q == ' ' || *q == '\t'; q++)
+			;
+		if (!strncmp(q, "frontend", 8) || !strncmp(q, "backend", 7) ||
+		    !strncmp(q, "listen", 6) || !strncmp(q, "defaults", 8) || !strncmp(q, "global", 6))
+			snprintf(sec_new, sizeof(sec_new), "%s", q);
+		for (; *p; p++)
+			h = (h ^ (uint8_t)*p) * 16777619u;
+		for (k = head[h & (nb - 1)]; k != UINT32_MAX; k = next[k]) {
+			if (used[k] || strcmp(old->l[k].text, t->l[i].text) ||
+			    strcmp(sec_old + (size_t)k * 512, sec_new))
+				continue;
+			if (old->l[k].line == t->l[i].line && old->l[k].file != px_cfg_runtime &&
+			    !strcmp(old->l[k].file, t->l[i].file)) {
+				best = k;
+				break;
+			}
+			if (best == UINT32_MAX)
+				best = k;
+		}
+		if (best != UINT32_MAX) {
+			used[best] = 1;
+			t->l[i].id = old->l[best].id;
+		}
+	}
+out:
+	free(head);
+	free(next);
+	free(used);
+	free(sec_old);
+}

@@ -37,6 +37,7 @@ uint32_t px_cfg_text_insert(struct px_cfg_text *t, uint32_t pos, const char *s);
 int px_cfg_text_replace(struct px_cfg_text *t, uint32_t pos, const char *s);
 void px_cfg_text_delete(struct px_cfg_text *t, uint32_t pos);
 int px_cfg_text_write(const struct px_cfg_text *t, FILE *fp, int fidx);
+void px_cfg_text_adopt_ids(struct px_cfg_text *t, const struct px_cfg_text *old);
 int px_cfg_text_save(const struct px_cfg_text *t, const char *path, int fidx, char **err);
 
 #endif

@@ -7,6 +7,7 @@
 #include "core/util.h"
 #include "proto/sess-t.h"
 #include "proto/stream-t.h"
+#include "rules/rules.h"
 #include "rules/vars.h"
 
 #define INLINE_LEN 96
@@ -86,11 +87,29 @@ const char *px_var_intern(const char *text, size_t len, int *scope, char **err)
 	return n->name;
 }
 
+/* During a dry run ("trace request"), process-wide variables are a copy:
+ * the rules see their values, and what they set stays in the trace.
+ */
+static struct px_var *trace_proc_vars;
+
+void px_var_trace_begin(void)
+{
+	struct px_var *v;
+
+	for (v = proc_vars; v; v = v->next)
+		px_var_set(&trace_proc_vars, v->name, &v->smp);
+}
+
+void px_var_trace_end(void)
+{
+	px_var_free_all(&trace_proc_vars);
+}
+
 struct px_var **px_var_list(int scope, struct px_smp_ctx *ctx)
 {
 	switch (scope) {
 	case PX_VS_PROC:
-		return &proc_vars;
+		return px_trace_cur ? &trace_proc_vars : &proc_vars;
 	case PX_VS_SESS:
 		return ctx->sess ? &ctx->sess->vars : NULL;
 	case PX_VS_REQ:

@@ -27,4 +27,7 @@ int px_var_get(struct px_var **list, const char *name, struct px_smp *smp);
 void px_var_unset(struct px_var **list, const char *name);
 void px_var_free_all(struct px_var **list);
 
+void px_var_trace_begin(void);
+void px_var_trace_end(void);
+
 #endif
