@@ -70,8 +70,12 @@ pids+=($proxyd_pid)
 for _ in $(seq 100); do [[ -S $SOCK ]] && break; sleep 0.05; done
 [[ -S $SOCK ]] || { echo "bench/cli.sh: proxyd did not start (see $OUT/proxyd.log)" >&2; exit 2; }
 
-# wrk's requests/s, from its output file.
+# wrk's requests/s, and its request count, from its output file.
 rps() { awk '/^Requests\/sec:/ { print $2 }' "$1"; }
+nreq() { awk '/requests in/ { print $1 }' "$1"; }
+# proxyd's CPU time so far, in clock ticks (user + system).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$proxyd_pid/stat"; }
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # --- showsess ----------------------------------------------------------------
@@ -82,22 +86,32 @@ grep -q ready "$OUT/idleconn.out" || { echo "bench/cli.sh: idleconn did not get 
 held=$(printf 'show sess\n' | socat - "UNIX-CONNECT:$SOCK" | grep -c '^0x')
 echo "showsess: $held sessions open; $RUNS runs of ${DURATION}s each way"
 taskset -c 1 wrk -t1 -c"$CONNS" -d2s "http://127.0.0.1:$PROXY_PORT/" >/dev/null
-base=() spam=()
+base=() spam=() cbase=() cspam=()
 for r in $(seq "$RUNS"); do
+	t0=$(cpu_ticks)
 	taskset -c 1 wrk -t1 -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:$PROXY_PORT/" >"$OUT/base-$r.txt"
+	t1=$(cpu_ticks)
 	base+=("$(rps "$OUT/base-$r.txt")")
+	cbase+=("$(awk -v t=$((t1 - t0)) -v n="$(nreq "$OUT/base-$r.txt")" -v u=$TICK_US 'BEGIN { printf "%.2f", t * u / n }')")
 	taskset -c 1 "$BUILD/clispam" -s "$SOCK" -c "show sess" -t "$DURATION" >"$OUT/clispam-$r.txt" &
 	cp=$!
+	t0=$(cpu_ticks)
 	taskset -c 1 wrk -t1 -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:$PROXY_PORT/" >"$OUT/spam-$r.txt"
+	t1=$(cpu_ticks)
 	wait "$cp"
 	spam+=("$(rps "$OUT/spam-$r.txt")")
-	echo "  run $r: $(rps "$OUT/base-$r.txt") req/s alone, $(rps "$OUT/spam-$r.txt") req/s with $(cat "$OUT/clispam-$r.txt")"
+	cspam+=("$(awk -v t=$((t1 - t0)) -v n="$(nreq "$OUT/spam-$r.txt")" -v u=$TICK_US 'BEGIN { printf "%.2f", t * u / n }')")
+	echo "  run $r: $(rps "$OUT/base-$r.txt") req/s (${cbase[-1]} us CPU/req) alone, $(rps "$OUT/spam-$r.txt") req/s (${cspam[-1]} us CPU/req) with $(cat "$OUT/clispam-$r.txt")"
 done
 exec 3>&-
 mb=$(printf '%s\n' "${base[@]}" | median)
 ms=$(printf '%s\n' "${spam[@]}" | median)
+cb=$(printf '%s\n' "${cbase[@]}" | median)
+cs=$(printf '%s\n' "${cspam[@]}" | median)
 drop=$(awk -v a="$mb" -v b="$ms" 'BEGIN { printf "%.1f", (a - b) * 100 / a }')
+cpu=$(awk -v a="$cb" -v b="$cs" 'BEGIN { printf "%.1f", (b - a) * 100 / a }')
 echo "showsess: median $mb req/s alone, $ms req/s with show sess running: drop $drop% (target < 5%)"
+echo "showsess: proxyd CPU per request (the CLI's work included): $cb us alone, $cs us with show sess: +$cpu%"
 ok=1
 awk -v d="$drop" 'BEGIN { exit !(d < 5) }' || ok=0
 
