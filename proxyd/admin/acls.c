@@ -39,13 +39,21 @@ struct acl_dump {
 	struct px_acl_file *af;
 	uint32_t from;                  /* position in the first term */
 	uint32_t gen;
+	int json;
+	uint32_t count;
 };
 
 static int print_one(void *arg, uint32_t id, const char *txt)
 {
 	struct acl_dump *d = arg;
 
-	px_cli_printf(d->c, "0x%x %s\n", id, txt);
+	if (d->json) {
+		px_cli_printf(d->c, "%s{\"id\":\"0x%x\",\"pattern\":", d->count++ ? ",\n" : "", id);
+		px_cli_json_str(d->c, txt, strlen(txt));
+		px_cli_puts(d->c, "}");
+	} else {
+		px_cli_printf(d->c, "0x%x %s\n", id, txt);
+	}
 	/* Stop at the buffer's limit: the dump goes on from this id. */
 	return px_cli_full(d->c);
 }
@@ -58,7 +66,11 @@ static int acl_dump(struct px_cli_conn *c)
 		return 0;
 	d->c = c;
 	px_acl_file_walk(d->af, &d->from, print_one, d);
-	return px_cli_full(c);
+	if (px_cli_full(c))
+		return 1;
+	if (d->json)
+		px_cli_puts(c, "]\n");
+	return 0;
 }
 
 static void acl_dump_release(void *arg)
@@ -71,7 +83,28 @@ static int cmd_show_acl(struct px_cli_conn *c, char **args, int nargs, const cha
 	struct px_gen *gen = px_gen_cur;
 	struct acl_dump *d;
 	struct px_acl_file *af;
+	int json = nargs > 2 && !strcmp(args[nargs - 1], "json");
 
+	if (json) {
+		px_cli_set_json(c, 1);
+		nargs--;
+	}
+	if (nargs < 3 && json) {
+		int k = 0;
+
+		px_cli_puts(c, "[");
+		for (af = px_acl_file_next(gen, NULL); af; af = px_acl_file_next(gen, af)) {
+			uint32_t n = 0, pos = 0;
+
+			px_acl_file_walk(af, &pos, count_one, &n);
+			px_cli_printf(c, "%s{\"id\":%u,\"file\":", k++ ? ",\n" : "", af->idx);
+			px_cli_json_str(c, af->path, strlen(af->path));
+			px_cli_printf(c, ",\"entries\":%u,\"edited\":%s}", n,
+			              af->changed ? "true" : "false");
+		}
+		px_cli_puts(c, "]\n");
+		return 0;
+	}
 	if (nargs < 3) {
 		px_cli_puts(c, "# id (file) description\n");
 		for (af = px_acl_file_next(gen, NULL); af; af = px_acl_file_next(gen, af)) {
@@ -95,6 +128,9 @@ static int cmd_show_acl(struct px_cli_conn *c, char **args, int nargs, const cha
 	}
 	d->af = af;
 	d->gen = gen->id;
+	d->json = json;
+	if (json)
+		px_cli_puts(c, "[");
 	return px_cli_dump(c, acl_dump, d, acl_dump_release);
 }
 

@@ -1309,12 +1309,15 @@ static void event_tap(const char *msg, size_t len)
 static int cmd_show_events(struct px_cli_conn *c, char **args, int nargs, const char *payload)
 {
 	uint64_t n = events_next < CLI_EVENTS ? events_next : CLI_EVENTS, i;
-	int watch = 0, a;
+	int watch = 0, a, json = 0;
 
 	for (a = 2; a < nargs; a++) {
 		uint64_t v;
 
-		if (!strcmp(args[a], "-w")) {
+		if (!strcmp(args[a], "json") && a == nargs - 1) {
+			json = 1;
+			px_cli_set_json(c, 1);
+		} else if (!strcmp(args[a], "-w")) {
 			watch = 1;
 		} else if (px_parse_uint(args[a], CLI_EVENTS, &v) == 0) {
 			if (v < n)
@@ -1325,13 +1328,28 @@ static int cmd_show_events(struct px_cli_conn *c, char **args, int nargs, const 
 			return 0;
 		}
 	}
+	if (json && watch) {
+		px_cli_error(c, 400, "'show events -w' has no JSON form (lines come as they are "
+		             "logged).");
+		return 0;
+	}
+	if (json)
+		px_cli_puts(c, "[");
 	for (i = events_next - n; i < events_next; i++) {
 		uint32_t slot = (uint32_t)(i % CLI_EVENTS);
 
+		if (json) {
+			if (i != events_next - n)
+				px_cli_puts(c, ",\n");
+			px_cli_json_str(c, events[slot], events_len[slot]);
+			continue;
+		}
 		px_cli_write(c, events_len[slot] ? events[slot] : " ",
 		             events_len[slot] ? events_len[slot] : 1);
 		px_cli_write(c, "\n", 1);
 	}
+	if (json)
+		px_cli_puts(c, "]\n");
 	if (!watch)
 		return 0;
 	c->watching = 1;

@@ -158,8 +158,13 @@ static int cmd_show_errors(struct px_cli_conn *c, char **args, int nargs, const 
 	struct timeval now;
 	char when[64];
 	struct errcap *e;
-	int i;
+	int i, json = 0, n = 0;
 
+	if (nargs > 2 && !strcmp(args[nargs - 1], "json")) {
+		json = 1;
+		px_cli_set_json(c, 1);
+		nargs--;
+	}
 	for (i = 2; i < nargs; i++) {
 		if (!strcmp(args[i], "request")) {
 			dir = 1;
@@ -180,12 +185,35 @@ static int cmd_show_errors(struct px_cli_conn *c, char **args, int nargs, const 
 	}
 	gettimeofday(&now, NULL);
 	date_str(&now, when, sizeof(when));
-	px_cli_printf(c, "Total events captured on [%s] : %llu\n", when,
-	              (unsigned long long)events);
+	if (json)
+		px_cli_printf(c, "{\"total\":%llu,\"captures\":[", (unsigned long long)events);
+	else
+		px_cli_printf(c, "Total events captured on [%s] : %llu\n", when,
+		              (unsigned long long)events);
 	for (e = caps; e; e = e->next) {
 		if ((proxy && strcmp(proxy, e->proxy)) || (dir >= 0 && dir != e->is_req))
 			continue;
 		date_str(&e->when, when, sizeof(when));
+		if (json) {
+			px_cli_puts(c, n++ ? ",\n{\"proxy\":" : "\n{\"proxy\":");
+			px_cli_json_str(c, e->proxy, strlen(e->proxy));
+			px_cli_printf(c, ",\"id\":%u,\"direction\":\"%s\",\"date\":\"%s\","
+			              "\"event\":%llu,\"src\":", e->puid,
+			              e->is_req ? "request" : "response", when,
+			              (unsigned long long)e->event);
+			px_cli_json_str(c, e->src, strlen(e->src));
+			px_cli_puts(c, e->is_req ? ",\"backend\":" : ",\"frontend\":");
+			px_cli_json_str(c, e->other, strlen(e->other));
+			px_cli_puts(c, ",\"server\":");
+			px_cli_json_str(c, e->server, strlen(e->server));
+			px_cli_printf(c, ",\"len\":%u,\"error_at\":%d,\"message\":", e->len,
+			              e->err_pos);
+			px_cli_json_str(c, e->msg, strlen(e->msg));
+			px_cli_puts(c, ",\"data\":");
+			px_cli_json_str(c, e->data, e->len);
+			px_cli_puts(c, "}");
+			continue;
+		}
 		px_cli_printf(c, "  \n[%s] %s %s (#%u): invalid %s\n", when,
 		              e->is_req ? "frontend" : "backend", e->proxy, e->puid,
 		              e->is_req ? "request" : "response");
@@ -203,6 +231,8 @@ static int cmd_show_errors(struct px_cli_conn *c, char **args, int nargs, const 
 		px_cli_puts(c, "  \n");
 		dump_bytes(c, e->data, e->len);
 	}
+	if (json)
+		px_cli_puts(c, "]}\n");
 	return 0;
 }
 

@@ -1025,8 +1025,28 @@ static int cmd_show_config(struct px_cli_conn *c, char **args, int nargs, const 
 	uint32_t i;
 	int fidx = -1;
 
-	if (!t)
+	if (nargs == 3 && !strcmp(args[2], "json")) {
+		/* One object per line: its text, id and origin. */
+		px_cli_set_json(c, 1);
+		px_cli_puts(c, "[");
+		for (i = 0; t && i < t->n; i++) {
+			char origin[300];
+
+			origin_str(&t->l[i], origin, sizeof(origin));
+			px_cli_printf(c, "%s{\"id\":%u,\"origin\":", i ? ",\n" : "", t->l[i].id);
+			px_cli_json_str(c, origin, strlen(origin));
+			px_cli_puts(c, ",\"text\":");
+			px_cli_json_str(c, t->l[i].text, strlen(t->l[i].text));
+			px_cli_puts(c, "}");
+		}
+		px_cli_puts(c, "]\n");
 		return 0;
+	}
+	if (!t || nargs > 2) {
+		if (nargs > 2)
+			px_cli_error(c, 400, "'show config' expects nothing or 'json'.");
+		return 0;
+	}
 	for (i = 0; i < t->n; i++) {
 		const char *s = t->l[i].text;
 

@@ -52,6 +52,8 @@ struct map_dump {
 	struct px_map *m;
 	uint64_t next_id;             /* first entry not written yet */
 	uint32_t gen;
+	int json;
+	uint32_t count;
 };
 
 static void map_dump_release(void *arg)
@@ -74,9 +76,20 @@ static int map_dump(struct px_cli_conn *c)
 			continue;
 		if (px_cli_full(c))
 			return 1;
-		px_cli_printf(c, "0x%llx %s %s\n", (unsigned long long)e->id, e->key, e->val);
+		if (d->json) {
+			px_cli_printf(c, "%s{\"id\":\"0x%llx\",\"key\":", d->count++ ? ",\n" : "",
+			              (unsigned long long)e->id);
+			px_cli_json_str(c, e->key, e->klen);
+			px_cli_puts(c, ",\"value\":");
+			px_cli_json_str(c, e->val, e->vlen);
+			px_cli_puts(c, "}");
+		} else {
+			px_cli_printf(c, "0x%llx %s %s\n", (unsigned long long)e->id, e->key, e->val);
+		}
 		d->next_id = e->id + 1;
 	}
+	if (d->json)
+		px_cli_puts(c, "]\n");
 	return 0;
 }
 
@@ -85,8 +98,23 @@ static int cmd_show_map(struct px_cli_conn *c, char **args, int nargs, const cha
 	struct px_gen *gen = px_gen_cur;
 	struct map_dump *d;
 	struct px_map *m;
-	int k = 0;
+	int k = 0, json = nargs > 2 && !strcmp(args[nargs - 1], "json");
 
+	if (json) {
+		px_cli_set_json(c, 1);
+		nargs--;
+	}
+	if (nargs < 3 && json) {
+		px_cli_puts(c, "[");
+		for (m = px_map_next(gen, NULL); m; m = px_map_next(gen, m), k++) {
+			px_cli_printf(c, "%s{\"id\":%d,\"file\":", k ? ",\n" : "", k);
+			px_cli_json_str(c, m->path, strlen(m->path));
+			px_cli_printf(c, ",\"entries\":%u,\"edited\":%s}", m->count,
+			              m->changed > 0 ? "true" : "false");
+		}
+		px_cli_puts(c, "]\n");
+		return 0;
+	}
 	if (nargs < 3) {
 		px_cli_puts(c, "# id (file) description\n");
 		for (m = px_map_next(gen, NULL); m; m = px_map_next(gen, m), k++) {
@@ -113,6 +141,9 @@ static int cmd_show_map(struct px_cli_conn *c, char **args, int nargs, const cha
 	}
 	d->m = m;
 	d->gen = gen->id;
+	d->json = json;
+	if (json)
+		px_cli_puts(c, "[");
 	return px_cli_dump(c, map_dump, d, map_dump_release);
 }
 

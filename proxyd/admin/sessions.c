@@ -362,13 +362,20 @@ static int parse_id(const char *s, uint64_t *id)
 static int cmd_show_sess(struct px_cli_conn *c, char **args, int nargs, const char *payload)
 {
 	struct sess_ctx *x;
-	int i = 2;
+	int i = 2, json = 0;
 	uint64_t id;
 
-	/* Errors come in JSON too when it is asked for. */
+	/* "json" may come anywhere (scripts append it): taken out here;
+	 * errors come in JSON too then.
+	 */
 	for (i = 2; i < nargs; i++)
-		if (!strcmp(args[i], "json"))
+		if (!strcmp(args[i], "json")) {
 			px_cli_set_json(c, 1);
+			memmove(args + i, args + i + 1, (size_t)(nargs - i - 1) * sizeof(*args));
+			nargs--;
+			json = 1;
+			break;
+		}
 	i = 2;
 	x = calloc(1, sizeof(*x));
 	if (!x) {
@@ -391,8 +398,7 @@ static int cmd_show_sess(struct px_cli_conn *c, char **args, int nargs, const ch
 			px_cli_error(c, 404, "No such session (use 'show sess').");
 			return 0;
 		}
-		if (i + 1 < nargs && !strcmp(args[i + 1], "json")) {
-			px_cli_set_json(c, 1);
+		if (json) {
 			sess_json(c, sess, px_cli_loop()->now_ms);
 			px_cli_puts(c, "\n");
 		} else {
@@ -400,11 +406,7 @@ static int cmd_show_sess(struct px_cli_conn *c, char **args, int nargs, const ch
 		}
 		return 0;
 	}
-	if (i < nargs && !strcmp(args[i], "json")) {
-		x->json = 1;
-		px_cli_set_json(c, 1);
-		i++;
-	}
+	x->json = json;
 	if (parse_filters(c, args, nargs, i, &x->f) < 0) {
 		free(x);
 		return 0;

@@ -392,6 +392,8 @@ static int cmd_set_maxconn_fe(struct px_cli_conn *c, char **args, int nargs,
 
 struct names_ctx {
 	int kind;
+	int json;
+	uint32_t count;
 	struct px_list *px;               /* next proxy */
 	uint32_t srv;                     /* next server of it */
 	struct px_sess_cursor cur;
@@ -409,6 +411,19 @@ static void names_release(void *arg)
 	free(n);
 }
 
+static void name_out(struct px_cli_conn *c, struct names_ctx *n, const char *a, const char *b)
+{
+	char buf[600];
+
+	snprintf(buf, sizeof(buf), "%s%s%s", a, b ? "/" : "", b ? b : "");
+	if (!n->json) {
+		px_cli_printf(c, "%s\n", buf);
+		return;
+	}
+	px_cli_puts(c, n->count++ ? ",\n" : "");
+	px_cli_json_str(c, buf, strlen(buf));
+}
+
 static int names_dump(struct px_cli_conn *c)
 {
 	struct names_ctx *n = px_cli_ctx(c);
@@ -416,9 +431,17 @@ static int names_dump(struct px_cli_conn *c)
 	if (n->kind == N_SESS) {
 		struct px_sess *sess;
 
-		while (!px_cli_full(c) && (sess = px_sess_cursor_next(&n->cur)))
-			px_cli_printf(c, "0x%llx\n", (unsigned long long)sess->id);
-		return px_cli_full(c);
+		while (!px_cli_full(c) && (sess = px_sess_cursor_next(&n->cur))) {
+			char id[32];
+
+			snprintf(id, sizeof(id), "0x%llx", (unsigned long long)sess->id);
+			name_out(c, n, id, NULL);
+		}
+		if (px_cli_full(c))
+			return 1;
+		if (n->json)
+			px_cli_puts(c, "]\n");
+		return 0;
 	}
 	if (!px_cli_gen())
 		return 0;
@@ -433,15 +456,17 @@ static int names_dump(struct px_cli_conn *c)
 			for (; n->srv < px->nsrv; n->srv++) {
 				if (px_cli_full(c))
 					return 1;
-				px_cli_printf(c, "%s/%s\n", px->id, px->srv[n->srv]->id);
+				name_out(c, n, px->id, px->srv[n->srv]->id);
 			}
 			continue;
 		}
 		if ((n->kind == N_FE && !(px->cap & PX_CAP_FE)) ||
 		    (n->kind == N_BE && !(px->cap & PX_CAP_BE)))
 			continue;
-		px_cli_printf(c, "%s\n", px->id);
+		name_out(c, n, px->id, NULL);
 	}
+	if (n->json)
+		px_cli_puts(c, "]\n");
 	return 0;
 }
 
@@ -450,22 +475,31 @@ static int cmd_show_names(struct px_cli_conn *c, char **args, int nargs, const c
 	static const char *const kinds[] = { "frontends", "backends", "proxies", "servers",
 	                                     "sessions" };
 	struct names_ctx *n;
-	int k;
+	int k, json = nargs == 4 && !strcmp(args[3], "json");
+
+	if (json) {
+		px_cli_set_json(c, 1);
+		nargs--;
+	}
 
 	for (k = 0; k < 5 && (nargs != 3 || strcmp(args[2], kinds[k])); k++)
 		;
-	if (nargs == 3 && !strcmp(args[2], "acls")) {
+	if (nargs == 3 && (!strcmp(args[2], "acls") || !strcmp(args[2], "maps"))) {
+		struct names_ctx one = { .json = json };
 		const struct px_acl_file *af;
-
-		for (af = px_acl_file_next(px_cli_gen(), NULL); af; af = px_acl_file_next(px_cli_gen(), af))
-			px_cli_printf(c, "%s\n", af->path);
-		return 0;
-	}
-	if (nargs == 3 && !strcmp(args[2], "maps")) {
 		const struct px_map *m;
 
-		for (m = px_map_next(px_cli_gen(), NULL); m; m = px_map_next(px_cli_gen(), m))
-			px_cli_printf(c, "%s\n", m->path);
+		if (json)
+			px_cli_puts(c, "[");
+		if (args[2][0] == 'a')
+			for (af = px_acl_file_next(px_cli_gen(), NULL); af;
+			     af = px_acl_file_next(px_cli_gen(), af))
+				name_out(c, &one, af->path, NULL);
+		else
+			for (m = px_map_next(px_cli_gen(), NULL); m; m = px_map_next(px_cli_gen(), m))
+				name_out(c, &one, m->path, NULL);
+		if (json)
+			px_cli_puts(c, "]\n");
 		return 0;
 	}
 	if (k == 5) {
@@ -483,6 +517,9 @@ static int cmd_show_names(struct px_cli_conn *c, char **args, int nargs, const c
 		return 0;
 	}
 	n->kind = k;
+	n->json = json;
+	if (json)
+		px_cli_puts(c, "[");
 	if (k == N_SESS) {
 		px_sess_cursor_start(&n->cur);
 		n->cur_on = 1;

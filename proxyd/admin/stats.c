@@ -1042,6 +1042,8 @@ struct srvstate_ctx {
 	struct px_list *cur;            /* backend being dumped */
 	uint32_t srv_idx;
 	char *only;                     /* one backend's name, or NULL */
+	int json;                       /* "json": an array of objects */
+	uint32_t count;                 /* servers written */
 };
 
 static void srvstate_release(void *arg)
@@ -1053,7 +1055,8 @@ static void srvstate_release(void *arg)
 	free(ctx);
 }
 
-static void srvstate_line(struct px_cli_conn *c, const struct px_server *srv, int64_t now)
+static void srvstate_line(struct px_cli_conn *c, const struct px_server *srv, int64_t now,
+                          struct srvstate_ctx *ctx)
 {
 	const struct px_check *chk = &srv->check;
 	uint8_t res = chk_result(chk);
@@ -1069,6 +1072,26 @@ static void srvstate_line(struct px_cli_conn *c, const struct px_server *srv, in
 	char ip[64];
 
 	px_addr_ip_str(&srv->addr.sa, ip, sizeof(ip));
+	if (ctx->json) {
+		px_cli_puts(c, ctx->count++ ? ",\n{" : "{");
+		px_cli_printf(c, "\"be_id\":%u,\"be_name\":", srv->be->uuid);
+		px_cli_json_str(c, srv->be->id, strlen(srv->be->id));
+		px_cli_printf(c, ",\"srv_id\":%u,\"srv_name\":", srv->puid);
+		px_cli_json_str(c, srv->id, strlen(srv->id));
+		px_cli_printf(c, ",\"srv_addr\":\"%s\",\"srv_op_state\":%d,\"srv_admin_state\":%d,"
+		              "\"srv_uweight\":%u,\"srv_iweight\":%u,"
+		              "\"srv_time_since_last_change\":%" PRId64 ",\"srv_check_status\":%u,"
+		              "\"srv_check_result\":%d,\"srv_check_health\":%u,"
+		              "\"srv_check_state\":%d,\"srv_port\":%d,\"srv_use_ssl\":%d,"
+		              "\"srv_check_port\":%d}",
+		              ip, !srv->disabled && srv->state == PX_SRV_UP ? 2 : 0, admin,
+		              srv->weight, srv->iweight,
+		              srv->last_change ? since(now, srv->last_change) : 0,
+		              chk_status_num[res], res == PX_CHK_NONE ? 0 : passed ? 3 : 2,
+		              chk->health, chk_state, px_addr_port(&srv->addr),
+		              srv->ssl && srv->ssl->enabled, chk->port);
+		return;
+	}
 	px_cli_printf(c, "%u %s %u %s %s %d %d %u %u %" PRId64 " %u %d %u %d 0 0 0 - %d - %d %d "
 	              "%s - 0\n",
 	              srv->be->uuid, srv->be->id, srv->puid, srv->id, ip,
@@ -1093,9 +1116,11 @@ static int srvstate_dump(struct px_cli_conn *c)
 		for (; ctx->srv_idx < px->nsrv; ctx->srv_idx++) {
 			if (px_cli_full(c))
 				return 1;
-			srvstate_line(c, px->srv[ctx->srv_idx], now);
+			srvstate_line(c, px->srv[ctx->srv_idx], now, ctx);
 		}
 	}
+	if (ctx->json)
+		px_cli_puts(c, "]\n");
 	return 0;
 }
 
@@ -1103,9 +1128,14 @@ static int cmd_show_servers_state(struct px_cli_conn *c, char **args, int nargs,
                                   const char *payload)
 {
 	struct srvstate_ctx *ctx;
+	int json = nargs > 3 && !strcmp(args[nargs - 1], "json");
 
+	if (json) {
+		px_cli_set_json(c, 1);
+		nargs--;
+	}
 	if (nargs > 4) {
-		px_cli_error(c, 400, "Usage: show servers state [<backend>]");
+		px_cli_error(c, 400, "Usage: show servers state [<backend>] [json]");
 		return 0;
 	}
 	if (!px_gen_cur) {
@@ -1134,6 +1164,11 @@ static int cmd_show_servers_state(struct px_cli_conn *c, char **args, int nargs,
 	}
 	ctx->gen = px_gen_ref(px_gen_cur);
 	ctx->cur = ctx->gen->proxies.next;
+	ctx->json = json;
+	if (json) {
+		px_cli_puts(c, "[");
+		return px_cli_dump(c, srvstate_dump, ctx, srvstate_release);
+	}
 	px_cli_puts(c, "1\n# be_id be_name srv_id srv_name srv_addr srv_op_state "
 	            "srv_admin_state srv_uweight srv_iweight srv_time_since_last_change "
 	            "srv_check_status srv_check_result srv_check_health srv_check_state "
