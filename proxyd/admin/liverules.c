@@ -274,30 +274,6 @@ static struct txn *edit_txn(struct px_cli_conn *c, int *now)
 	return x;
 }
 
-/* Ends an edit: checks the edited text parses (the edit is undone by the
- * caller when not), and commits at once outside a transaction.
- */
-static int edit_done(struct px_cli_conn *c, struct txn *x, int now)
-{
-	struct px_gen *gen;
-	uint32_t id;
-
-	if (!now) {
-		gen = parse_copy(c, x->text, 1);
-		if (!gen)
-			return -1;
-		px_gen_unref(gen);
-		x->edits++;
-		return 0;
-	}
-	id = txn_apply(c, x);
-	txn_free(x);
-	if (!id)
-		return -1;
-	px_cli_printf(c, "Committed: generation %u.\n", id);
-	return 0;
-}
-
 /* The configuration commands of <c> see: the running one, or the open
  * transaction's (parsed for the occasion; NULL after writing its errors).
  * The caller releases it.
@@ -413,20 +389,20 @@ static int parse_lid(const char *s, uint32_t *id)
 /* The position of rule <sid> in the section [from, to), or -1 after
  * answering the error.
  */
-static int rule_pos(struct px_cli_conn *c, const struct px_cfg_text *t, const char *proxy,
-                    const char *sid, uint32_t from, uint32_t to)
+static int rule_pos(const struct px_cfg_text *t, const char *proxy, const char *sid,
+                    uint32_t from, uint32_t to, char **err)
 {
 	uint32_t id;
 	int pos;
 
 	if (parse_lid(sid, &id) < 0) {
-		px_cli_error(c, 400, "'%s' is not a rule id (see 'show rules %s').", sid, proxy);
+		px_strfmt(err, "'%s' is not a rule id (see 'show rules %s').", sid, proxy);
 		return -1;
 	}
 	pos = px_cfg_text_find(t, id);
 	if (pos < 0 || (uint32_t)pos <= from || (uint32_t)pos >= to ||
 	    !is_rule_line(t->l[pos].text)) {
-		px_cli_error(c, 404, "No rule %u in '%s' (see 'show rules %s').", id, proxy, proxy);
+		px_strfmt(err, "No rule %u in '%s' (see 'show rules %s').", id, proxy, proxy);
 		return -1;
 	}
 	return pos;
@@ -466,282 +442,217 @@ static uint32_t default_pos(const struct px_cfg_text *t, uint32_t from, uint32_t
 	return (same ? same : rule ? rule : last) + 1;
 }
 
-static int check_rule_text(struct px_cli_conn *c, const char *text)
+static int check_rule_text(const char *text, char **err)
 {
 	if (!*text) {
-		px_cli_error(c, 400, "A rule is expected, written as in the configuration.");
+		px_strfmt(err, "A rule is expected, written as in the configuration.");
 		return -1;
 	}
 	if (!is_rule_line(text)) {
 		char w[64];
 
 		first_word(text, w, sizeof(w));
-		px_cli_error(c, 400, "'%s' is not a rule keyword (expected acl, http-request, "
-		             "http-response, http-after-response, use_backend, redirect or a "
-		             "req*/rsp* keyword).", w);
+		px_strfmt(err, "'%s' is not a rule keyword (expected acl, http-request, "
+		          "http-response, http-after-response, use_backend, redirect or a "
+		          "req*/rsp* keyword).", w);
 		return -1;
 	}
 	return 0;
 }
 
-/* add rule PROXY [at N|before ID|after ID] TEXT */
-static int cmd_add_rule(struct px_cli_conn *c, char **args, int nargs, const char *payload)
+/* One rule edit, done by rule_edit() on the text being edited. */
+enum { RE_ADD, RE_ACLDEF, RE_DEL, RE_REPLACE };
+
+struct rule_edit {
+	int op;
+	const char *proxy;
+	const char *where;            /* RE_ADD: "at", "before", "after" or NULL */
+	const char *arg;              /* its position or rule id; the rule id */
+	const char *text;             /* the new line, without indentation */
+	uint32_t id;                  /* the line's id, once done */
+};
+
+static int rule_edit(struct px_cfg_text *t, void *arg, char **err)
 {
-	uint32_t from, to, pos, id;
-	struct txn *x;
-	char line[16400], kw[64], *text;
-	int now, i = 3, p;
+	struct rule_edit *e = arg;
+	uint32_t from, to, pos, j;
+	char line[16400], kw[64];
+	int p;
 
-	if (nargs < 4) {
-		px_cli_error(c, 400, "'add rule' expects a proxy and a rule.");
-		return 0;
+	if (section_of(t, e->proxy, &from, &to) < 0) {
+		px_strfmt(err, "No such proxy '%s'.", e->proxy);
+		return -1;
 	}
-	x = edit_txn(c, &now);
-	if (!x)
-		return 0;
-	if (section_of(x->text, args[2], &from, &to) < 0) {
-		px_cli_error(c, 404, "No such proxy '%s'.", args[2]);
-		goto out;
-	}
-	if (!strcmp(args[3], "at") || !strcmp(args[3], "before") || !strcmp(args[3], "after")) {
-		if (nargs < 6) {
-			px_cli_error(c, 400, "'%s' expects a position and a rule.", args[3]);
-			goto out;
+	if ((e->op == RE_ADD || e->op == RE_REPLACE) && check_rule_text(e->text, err) < 0)
+		return -1;
+	if (e->op == RE_DEL || e->op == RE_REPLACE) {
+		p = rule_pos(t, e->proxy, e->arg, from, to, err);
+		if (p < 0)
+			return -1;
+		e->id = t->l[p].id;
+		if (e->op == RE_DEL) {
+			px_cfg_text_delete(t, (uint32_t)p);
+			return 0;
 		}
-		i = 5;
+		snprintf(line, sizeof(line), "%s%s", indent_of(t, from, to), e->text);
+		return px_cfg_text_replace(t, (uint32_t)p, line);
 	}
-	text = px_cli_rest(c, args, i);
-	if (!text) {
-		px_cli_error(c, 500, "Out of memory.");
-		goto out;
-	}
-	if (check_rule_text(c, text) < 0) {
-		free(text);
-		goto out;
-	}
-	first_word(text, kw, sizeof(kw));
-	if (i == 3) {
-		pos = default_pos(x->text, from, to, kw);
-	} else if (!strcmp(args[3], "at")) {
-		uint64_t n, k = 0;
-		uint32_t j;
-
-		if (px_parse_uint(args[4], 1000000, &n) < 0 || !n) {
-			px_cli_error(c, 400, "'at' expects a position from 1.");
-			free(text);
-			goto out;
-		}
-		/* Positions count rules, not the ACL definitions they use. */
-		pos = default_pos(x->text, from, to, "");
+	first_word(e->text, kw, sizeof(kw));
+	if (e->op == RE_ACLDEF) {
+		/* After the proxy's last ACL, or before its first rule. */
+		pos = 0;
 		for (j = from + 1; j < to; j++) {
 			char w[64];
 
-			first_word(x->text->l[j].text, w, sizeof(w));
+			first_word(t->l[j].text, w, sizeof(w));
+			if (!strcmp(w, "acl"))
+				pos = j + 1;
+			else if (!pos && in_list(w, rule_kws))
+				pos = j;
+		}
+		if (!pos)
+			pos = default_pos(t, from, to, "acl");
+	} else if (!e->where) {
+		pos = default_pos(t, from, to, kw);
+	} else if (!strcmp(e->where, "at")) {
+		uint64_t n, k = 0;
+
+		if (px_parse_uint(e->arg, 1000000, &n) < 0 || !n) {
+			px_strfmt(err, "'at' expects a position from 1.");
+			return -1;
+		}
+		/* Positions count rules, not the ACL definitions they use. */
+		pos = default_pos(t, from, to, "");
+		for (j = from + 1; j < to; j++) {
+			char w[64];
+
+			first_word(t->l[j].text, w, sizeof(w));
 			if (strcmp(w, "acl") && in_list(w, rule_kws) && ++k == n) {
 				pos = j;
 				break;
 			}
 		}
 	} else {
-		p = rule_pos(c, x->text, args[2], args[4], from, to);
-		if (p < 0) {
-			free(text);
-			goto out;
-		}
-		pos = (uint32_t)p + (args[3][0] == 'a');
+		p = rule_pos(t, e->proxy, e->arg, from, to, err);
+		if (p < 0)
+			return -1;
+		pos = (uint32_t)p + (e->where[0] == 'a');
 	}
-	snprintf(line, sizeof(line), "%s%s", indent_of(x->text, from, to), text);
-	free(text);
-	id = px_cfg_text_insert(x->text, pos, line);
-	if (!id) {
-		px_cli_error(c, 500, "Out of memory.");
-		goto out;
+	snprintf(line, sizeof(line), "%s%s", indent_of(t, from, to), e->text);
+	e->id = px_cfg_text_insert(t, pos, line);
+	if (!e->id) {
+		px_strfmt(err, "Out of memory.");
+		return -1;
 	}
-	if (edit_done(c, x, now) < 0) {
-		if (!now)
-			px_cfg_text_delete(x->text, (uint32_t)px_cfg_text_find(x->text, id));
-		return 0;
-	}
-	px_cli_printf(c, "Rule %u added to '%s'%s.\n", id, args[2],
-	              now ? "" : " (in the transaction)");
-	return 0;
-out:
-	if (now)
-		txn_free(x);
 	return 0;
 }
 
-/* add acl-def PROXY NAME CRITERION...: an "acl" line, after the proxy's
- * last ACL (or before its first rule).
+/* Runs rule edit <e>, then says what happened: "Committed: generation N."
+ * and <done> (with the line's id) outside a transaction, <done> and "(in
+ * the transaction)" inside one.
  */
+static int run_rule_edit(struct px_cli_conn *c, struct rule_edit *e, const char *done)
+{
+	uint32_t gen = px_live_text_edit(c, rule_edit, e, NULL);
+
+	if (!gen)
+		return 0;
+	if (gen > 1 || !px_cli_txn(c))
+		px_cli_printf(c, "Committed: generation %u.\n", gen);
+	px_cli_printf(c, done, e->id, e->proxy);
+	px_cli_puts(c, px_cli_txn(c) ? " (in the transaction).\n" : ".\n");
+	return 0;
+}
+
+/* add rule PROXY [at N|before ID|after ID] TEXT */
+static int cmd_add_rule(struct px_cli_conn *c, char **args, int nargs, const char *payload)
+{
+	struct rule_edit e = { .op = RE_ADD, .proxy = args[2] };
+	char *text;
+	int i = 3;
+
+	if (nargs < 4) {
+		px_cli_error(c, 400, "'add rule' expects a proxy and a rule.");
+		return 0;
+	}
+	if (!strcmp(args[3], "at") || !strcmp(args[3], "before") || !strcmp(args[3], "after")) {
+		if (nargs < 6) {
+			px_cli_error(c, 400, "'%s' expects a position and a rule.", args[3]);
+			return 0;
+		}
+		e.where = args[3];
+		e.arg = args[4];
+		i = 5;
+	}
+	text = px_cli_rest(c, args, i);
+	if (!text) {
+		px_cli_error(c, 500, "Out of memory.");
+		return 0;
+	}
+	e.text = text;
+	run_rule_edit(c, &e, "Rule %u added to '%s'");
+	free(text);
+	return 0;
+}
+
+/* add acl-def PROXY NAME CRITERION...: an "acl" line. */
 static int cmd_add_acl_def(struct px_cli_conn *c, char **args, int nargs, const char *payload)
 {
-	uint32_t from, to, pos, id, j;
-	struct txn *x;
-	char line[16400], *text;
-	int now;
+	struct rule_edit e = { .op = RE_ACLDEF, .proxy = args[2] };
+	char *text, *line;
 
 	if (nargs < 5) {
 		px_cli_error(c, 400, "'add acl-def' expects a proxy, an ACL name and its "
 		             "criterion.");
 		return 0;
 	}
-	x = edit_txn(c, &now);
-	if (!x)
-		return 0;
-	if (section_of(x->text, args[2], &from, &to) < 0) {
-		px_cli_error(c, 404, "No such proxy '%s'.", args[2]);
-		goto out;
-	}
 	text = px_cli_rest(c, args, 3);
-	if (!text) {
+	line = text ? malloc(strlen(text) + 5) : NULL;
+	if (!line) {
+		free(text);
 		px_cli_error(c, 500, "Out of memory.");
-		goto out;
-	}
-	pos = 0;
-	for (j = from + 1; j < to; j++) {
-		char w[64];
-
-		first_word(x->text->l[j].text, w, sizeof(w));
-		if (!strcmp(w, "acl"))
-			pos = j + 1;
-		else if (!pos && in_list(w, rule_kws))
-			pos = j;
-	}
-	if (!pos)
-		pos = default_pos(x->text, from, to, "acl");
-	snprintf(line, sizeof(line), "%sacl %s", indent_of(x->text, from, to), text);
-	free(text);
-	id = px_cfg_text_insert(x->text, pos, line);
-	if (!id) {
-		px_cli_error(c, 500, "Out of memory.");
-		goto out;
-	}
-	if (edit_done(c, x, now) < 0) {
-		if (!now)
-			px_cfg_text_delete(x->text, (uint32_t)px_cfg_text_find(x->text, id));
 		return 0;
 	}
-	px_cli_printf(c, "ACL definition %u added to '%s'%s.\n", id, args[2],
-	              now ? "" : " (in the transaction)");
-	return 0;
-out:
-	if (now)
-		txn_free(x);
+	sprintf(line, "acl %s", text);
+	e.text = line;
+	run_rule_edit(c, &e, "ACL definition %u added to '%s'");
+	free(line);
+	free(text);
 	return 0;
 }
 
 /* del rule PROXY ID */
 static int cmd_del_rule(struct px_cli_conn *c, char **args, int nargs, const char *payload)
 {
-	uint32_t from, to, id;
-	struct px_cfg_line saved;
-	struct txn *x;
-	int now, pos;
+	struct rule_edit e = { .op = RE_DEL, .proxy = args[2], .arg = nargs > 3 ? args[3] : "" };
 
 	if (nargs != 4) {
 		px_cli_error(c, 400, "'del rule' expects a proxy and a rule id.");
 		return 0;
 	}
-	x = edit_txn(c, &now);
-	if (!x)
-		return 0;
-	if (section_of(x->text, args[2], &from, &to) < 0) {
-		px_cli_error(c, 404, "No such proxy '%s'.", args[2]);
-		goto out;
-	}
-	pos = rule_pos(c, x->text, args[2], args[3], from, to);
-	if (pos < 0)
-		goto out;
-	saved = x->text->l[pos];
-	saved.text = strdup(saved.text);
-	if (!saved.text) {
-		px_cli_error(c, 500, "Out of memory.");
-		goto out;
-	}
-	id = saved.id;
-	px_cfg_text_delete(x->text, (uint32_t)pos);
-	if (edit_done(c, x, now) < 0) {
-		if (!now) {
-			/* Put the line back as it was, id and origin included. */
-			uint32_t nid = px_cfg_text_insert(x->text, (uint32_t)pos, saved.text);
-			int np = px_cfg_text_find(x->text, nid);
-
-			if (np >= 0) {
-				x->text->l[np].id = saved.id;
-				x->text->l[np].file = saved.file;
-				x->text->l[np].line = saved.line;
-			}
-		}
-		free(saved.text);
-		return 0;
-	}
-	free(saved.text);
-	px_cli_printf(c, "Rule %u deleted from '%s'%s.\n", id, args[2],
-	              now ? "" : " (in the transaction)");
-	return 0;
-out:
-	if (now)
-		txn_free(x);
-	return 0;
+	return run_rule_edit(c, &e, "Rule %u deleted from '%s'");
 }
 
 /* replace rule PROXY ID TEXT */
 static int cmd_replace_rule(struct px_cli_conn *c, char **args, int nargs,
                             const char *payload)
 {
-	uint32_t from, to;
-	struct txn *x;
-	char line[16400], *text, *old = NULL;
-	const char *ofile;
-	int now, pos, oline;
+	struct rule_edit e = { .op = RE_REPLACE, .proxy = args[2] };
+	char *text;
 
 	if (nargs < 5) {
 		px_cli_error(c, 400, "'replace rule' expects a proxy, a rule id and a rule.");
 		return 0;
 	}
-	x = edit_txn(c, &now);
-	if (!x)
-		return 0;
-	if (section_of(x->text, args[2], &from, &to) < 0) {
-		px_cli_error(c, 404, "No such proxy '%s'.", args[2]);
-		goto out;
-	}
-	pos = rule_pos(c, x->text, args[2], args[3], from, to);
-	if (pos < 0)
-		goto out;
+	e.arg = args[3];
 	text = px_cli_rest(c, args, 4);
-	if (!text || check_rule_text(c, text) < 0) {
-		if (!text)
-			px_cli_error(c, 500, "Out of memory.");
-		free(text);
-		goto out;
-	}
-	snprintf(line, sizeof(line), "%s%s", indent_of(x->text, from, to), text);
-	free(text);
-	old = strdup(x->text->l[pos].text);
-	ofile = x->text->l[pos].file;
-	oline = x->text->l[pos].line;
-	if (!old || px_cfg_text_replace(x->text, (uint32_t)pos, line) < 0) {
+	if (!text) {
 		px_cli_error(c, 500, "Out of memory.");
-		free(old);
-		goto out;
-	}
-	if (edit_done(c, x, now) < 0) {
-		if (!now && px_cfg_text_replace(x->text, (uint32_t)pos, old) == 0) {
-			x->text->l[pos].file = ofile;
-			x->text->l[pos].line = oline;
-		}
-		free(old);
 		return 0;
 	}
-	free(old);
-	px_cli_printf(c, "Rule %s replaced in '%s'%s.\n", args[3], args[2],
-	              now ? "" : " (in the transaction)");
-	return 0;
-out:
-	if (now)
-		txn_free(x);
+	e.text = text;
+	run_rule_edit(c, &e, "Rule %u replaced in '%s'");
+	free(text);
 	return 0;
 }
 
