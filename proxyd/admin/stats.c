@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include "admin/cli.h"
 #include "admin/counters.h"
+#include "backend/check.h"
 #include "backend/lb.h"
 #include "backend/server.h"
 #include "cfg/cfg.h"
@@ -525,21 +526,13 @@ static const char *const chk_status_name[] = {
 	[PX_CHK_L6RSP] = "L6RSP",
 };
 
-/* Their descriptions (check_desc), as HAProxy words them. */
-static const char *const chk_desc[] = {
-	[PX_CHK_NONE] = "Initializing",
-	[PX_CHK_L4OK] = "Layer4 check passed",
-	[PX_CHK_L4TOUT] = "Layer4 timeout",
-	[PX_CHK_L4CON] = "Layer4 connection problem",
-	[PX_CHK_SOCKERR] = "Socket error",
-	[PX_CHK_L7OK] = "Layer7 check passed",
-	[PX_CHK_L7TOUT] = "Layer7 timeout",
-	[PX_CHK_L7RSP] = "Layer7 invalid response",
-	[PX_CHK_L7STS] = "Layer7 wrong status",
-	[PX_CHK_L6OK] = "Layer6 check passed",
-	[PX_CHK_L6TOUT] = "Layer6 timeout",
-	[PX_CHK_L6RSP] = "Layer6 invalid response",
-};
+/* Their descriptions (check_desc), as HAProxy words them: the check
+ * module's words, except before the first result.
+ */
+static const char *chk_desc(int res)
+{
+	return res == PX_CHK_NONE ? "Initializing" : px_check_result_text(res);
+}
 
 static uint8_t chk_result(const struct px_check *chk)
 {
@@ -751,7 +744,7 @@ static void fill_server(struct fld *f, const struct px_server *srv, uint32_t sec
 		if (res != PX_CHK_NONE)
 			f_u64(&f[ST_CHECK_DURATION], chk->duration);
 		f_str(&f[ST_LAST_CHK], chk->info);
-		f_str(&f[ST_CHECK_DESC], chk_desc[res]);
+		f_str(&f[ST_CHECK_DESC], chk_desc(res));
 		f_u32(&f[ST_CHECK_RISE], chk->rise);
 		f_u32(&f[ST_CHECK_FALL], chk->fall);
 		f_u32(&f[ST_CHECK_HEALTH], chk->health);

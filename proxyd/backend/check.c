@@ -455,6 +455,14 @@ static const char *const result_text[] = {
 	[PX_CHK_L6RSP] = "Layer6 invalid response",
 };
 
+/* HAProxy's words for a check result ("Layer4 timeout"...). */
+const char *px_check_result_text(int result)
+{
+	if (result < 0 || result >= (int)PX_ARRAY_SIZE(result_text) || !result_text[result])
+		return "Unknown";
+	return result_text[result];
+}
+
 /* Appends to the message <msg> of <size> bytes, of which *<len> are used;
  * what does not fit is cut.
  */

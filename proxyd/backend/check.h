@@ -21,5 +21,6 @@ void px_check_finalize(struct px_cfg_ctx *ctx, struct px_proxy *be);
 void px_check_start(struct px_loop *loop, struct px_gen *gen);
 void px_check_stop(struct px_server *srv);
 void px_check_server_start(struct px_loop *loop, struct px_server *srv);
+const char *px_check_result_text(int result);
 
 #endif
