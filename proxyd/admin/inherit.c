@@ -21,7 +21,9 @@
 #include "core/log.h"
 #include "rules/acl.h"
 #include "rules/map.h"
+#include "proto/listener-t.h"
 #include "rules/rules-t.h"
+#include "ssl/sslsock.h"
 
 static struct px_server *server_in(const struct px_proxy *be, const char *id)
 {
@@ -201,6 +203,24 @@ void px_gen_inherit(struct px_gen *ng, const struct px_gen *og)
 			px_lb_update(np);
 	}
 	inherit_acl_files(ng, og);
+	/* TLS session secrets, bind line by bind line (a listener kept by
+	 * the new generation is the same object on both).
+	 */
+	px_list_for_each(e, &ng->binds) {
+		struct px_bind *nb = px_container_of(e, struct px_bind, gen_link);
+		struct px_list *f;
+
+		if (!nb->ssl || !nb->li)
+			continue;
+		px_list_for_each(f, &og->binds) {
+			const struct px_bind *ob = px_container_of(f, struct px_bind, gen_link);
+
+			if (ob->li == nb->li && ob->ssl) {
+				px_ssl_bind_inherit(nb->ssl, ob->ssl);
+				break;
+			}
+		}
+	}
 	for (nm = px_map_next(ng, NULL); nm; nm = px_map_next(ng, nm)) {
 		const struct px_map *om = px_map_find(og, nm->path);
 

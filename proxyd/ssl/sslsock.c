@@ -352,6 +352,33 @@ int px_ssl_server_ctx_setup(SSL_CTX *sctx, struct px_ssl_bind *sb, struct px_ssl
 	return 0;
 }
 
+/* A new generation's bind line <nb> takes over the TLS session secrets of
+ * <ob>, the running one's on the same listener: its session id context
+ * and its ticket keys. Sessions and tickets given before a commit or a
+ * reload then still resume after it (the stateful cache itself stays with
+ * the old contexts).
+ */
+void px_ssl_bind_inherit(struct px_ssl_bind *nb, const struct px_ssl_bind *ob)
+{
+	unsigned char keys[80], sid[SSL_MAX_SID_CTX_LENGTH];
+	int i, have_keys;
+
+	if (!nb->ncerts || !ob->ncerts)
+		return;
+	memcpy(nb->sid_ctx, ob->sid_ctx, sizeof(nb->sid_ctx));
+	have_keys = SSL_CTX_get_tlsext_ticket_keys(ob->certs[0]->ctx, keys, sizeof(keys)) == 1;
+	for (i = 0; i < nb->ncerts; i++) {
+		SSL_CTX *ctx = nb->certs[i]->ctx;
+
+		if (sid_ctx_for(nb, &nb->certs[i]->opts, sid) == 0)
+			SSL_CTX_set_session_id_context(ctx, sid, sizeof(sid));
+		if (have_keys)
+			SSL_CTX_set_tlsext_ticket_keys(ctx, keys, sizeof(keys));
+	}
+	OPENSSL_cleanse(keys, sizeof(keys));
+	ERR_clear_error();
+}
+
 /* Called every second: every 10 s, drops the expired sessions of the
  * caches of <gen>'s TLS bind lines.
  */

@@ -63,4 +63,6 @@ int px_ssl_server_ctx_setup(struct ssl_ctx_st *sctx, struct px_ssl_bind *sb,
 extern uint64_t px_ssl_handshakes;      /* finished handshakes, both sides */
 extern uint64_t px_ssl_hs_failures;
 
+void px_ssl_bind_inherit(struct px_ssl_bind *nb, const struct px_ssl_bind *ob);
+
 #endif
