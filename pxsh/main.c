@@ -127,16 +127,23 @@ static enum run_result help(const char *cmd, const struct sh_list *w)
  */
 static enum run_result trace(struct sh_session *s, const struct sh_list *w)
 {
-	struct sh_buf payload = { 0 }, answer = { 0 }, out = { 0 };
+	struct sh_buf payload = { 0 }, answer = { 0 }, out = { 0 }, cmd = { 0 };
 	enum run_result res = RUN_OK;
-	int i;
+	const char *fe = NULL;
+	int i, a = 1;
 
-	if (w->n < 3) {
-		fprintf(stderr, "pxsh: usage: trace <method> <uri> [<name>:<value> ...]\n");
+	/* "-f FRONTEND" picks the frontend (proxyd's first HTTP one else). */
+	if (w->n > 2 && !strcmp(w->v[1], "-f")) {
+		fe = w->v[2];
+		a = 3;
+	}
+	if (w->n < a + 2) {
+		fprintf(stderr, "pxsh: usage: trace [-f <frontend>] <method> <uri> "
+			"[<name>:<value> ...]\n");
 		return RUN_FAILED;
 	}
-	px_sh_buf_printf(&payload, "%s %s HTTP/1.1\r\n", w->v[1], w->v[2]);
-	for (i = 3; i < w->n; i++) {
+	px_sh_buf_printf(&payload, "%s %s HTTP/1.1\r\n", w->v[a], w->v[a + 1]);
+	for (i = a + 2; i < w->n; i++) {
 		const char *colon = strchr(w->v[i], ':'), *v;
 
 		if (!colon || colon == w->v[i]) {
@@ -151,7 +158,8 @@ static enum run_result trace(struct sh_session *s, const struct sh_list *w)
 	/* The payload's end (an empty line) stands for the head's end: proxyd
 	 * adds it back.
 	 */
-	if (px_sh_conn_cmd(&s->conn, "trace request <<", payload.data, &answer) < 0) {
+	px_sh_buf_printf(&cmd, "trace request%s%s <<", fe ? " " : "", fe ? fe : "");
+	if (px_sh_conn_cmd(&s->conn, cmd.data, payload.data, &answer) < 0) {
 		fprintf(stderr, "%s\n", answer.data);
 		res = RUN_NOSOCKET;
 	} else {
@@ -163,6 +171,7 @@ static enum run_result trace(struct sh_session *s, const struct sh_list *w)
 	px_sh_buf_free(&payload);
 	px_sh_buf_free(&answer);
 	px_sh_buf_free(&out);
+	px_sh_buf_free(&cmd);
 	return res;
 }
 

@@ -3,7 +3,7 @@
  * Owns: the life of a scenario process (steps in order, stop at the first
  * failure, clean up, report to the parent over a pipe), failure messages
  * and their excerpts, and the steps that manage processes and files:
- * name, timeout, skip-unless-root, env, file, sleep, server, proxyd,
+ * name, timeout, skip-unless-root, skip-unless-cmd, env, file, sleep, server, proxyd,
  * proxyd-config, signal, expect-exit, exec. Raw connections are in net.c,
  * libcurl requests in http.c, checks in expect.c.
  *
@@ -358,6 +358,37 @@ static int step_skip_unless_root(struct px_ctx *ctx, const struct px_step *st)
 		return 0;
 	ctx->skipped = 1;
 	tk_buf_adds(&ctx->skip_reason, st->rest[0] ? st->rest : "needs root");
+	return -1;
+}
+
+/* skip-unless-cmd NAME [REASON...]: the scenario needs program NAME. */
+static int step_skip_unless_cmd(struct px_ctx *ctx, const struct px_step *st)
+{
+	const char *name = st->argv[1].s, *path = getenv("PATH");
+	char full[4096];
+	int i;
+
+	while (path && *path) {
+		size_t n = strcspn(path, ":");
+
+		if (n && n + strlen(name) + 2 < sizeof(full)) {
+			memcpy(full, path, n);
+			full[n] = '/';
+			strcpy(full + n + 1, name);
+			if (access(full, X_OK) == 0)
+				return 0;
+		}
+		path += n + (path[n] == ':');
+	}
+	ctx->skipped = 1;
+	tk_buf_adds(&ctx->skip_reason, "needs ");
+	tk_buf_adds(&ctx->skip_reason, name);
+	for (i = 2; i < st->argc; i++) {
+		tk_buf_adds(&ctx->skip_reason, i == 2 ? " (" : " ");
+		tk_buf_adds(&ctx->skip_reason, st->argv[i].s);
+		if (i == st->argc - 1)
+			tk_buf_adds(&ctx->skip_reason, ")");
+	}
 	return -1;
 }
 
@@ -1025,6 +1056,7 @@ const struct px_cmd px_cmds_run[] = {
 	{ .name = "name", .raw_rest = 1, .max_args = 0, .run = step_noop },
 	{ .name = "timeout", .min_args = 1, .max_args = 1, .run = step_noop },
 	{ .name = "skip-unless-root", .raw_rest = 1, .max_args = 0, .run = step_skip_unless_root },
+	{ .name = "skip-unless-cmd", .min_args = 1, .max_args = -1, .run = step_skip_unless_cmd },
 	{ .name = "env", .min_args = 2, .max_args = 2, .run = step_env },
 	{ .name = "file", .min_args = 1, .max_args = 2, .heredoc = 2, .run = step_file },
 	{ .name = "sleep", .min_args = 1, .max_args = 1, .run = step_sleep },
