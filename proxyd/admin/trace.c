@@ -88,44 +88,43 @@ static int take_line(const char *text, size_t len, char *used, const char *l, si
 	return 0;
 }
 
-/* Prints the lines that left (-) and came (+) between two heads. */
-static void print_diff(struct px_cli_conn *c, const char *a, size_t al, const char *b,
-                       size_t bl)
+/* Prints, marked with <mark>, the lines of <a> that <b> does not have
+ * (each line of <b> matching once). Returns how many.
+ */
+static int diff_side(struct px_cli_conn *c, char mark, const char *a, size_t al,
+                     const char *b, size_t bl, char *used)
 {
-	char *ua = calloc(al + 1, 1), *ub = calloc(bl + 1, 1);
 	size_t o;
-	int changes = 0;
+	int n_out = 0;
 
-	if (!ua || !ub) {
-		free(ua);
-		free(ub);
-		return;
-	}
+	memset(used, 0, bl + 1);
 	for (o = 0; o < al;) {
 		const char *eol = memchr(a + o, '\n', al - o);
 		size_t n = eol ? (size_t)(eol - a - o) : al - o;
 
-		if (!take_line(b, bl, ub, a + o, n)) {
-			px_cli_printf(c, "    - %.*s\n", (int)n, a + o);
-			changes++;
+		if (!take_line(b, bl, used, a + o, n)) {
+			px_cli_printf(c, "    %c %.*s\n", mark, (int)n, a + o);
+			n_out++;
 		}
 		o += n + 1;
 	}
-	memset(ub, 0, bl + 1);
-	for (o = 0; o < bl;) {
-		const char *eol = memchr(b + o, '\n', bl - o);
-		size_t n = eol ? (size_t)(eol - b - o) : bl - o;
+	return n_out;
+}
 
-		if (!take_line(a, al, ua, b + o, n)) {
-			px_cli_printf(c, "    + %.*s\n", (int)n, b + o);
-			changes++;
-		}
-		o += n + 1;
-	}
+/* Prints the lines that left (-) and came (+) between two heads. */
+static void print_diff(struct px_cli_conn *c, const char *a, size_t al, const char *b,
+                       size_t bl)
+{
+	char *used = calloc((al > bl ? al : bl) + 1, 1);
+	int changes;
+
+	if (!used)
+		return;
+	changes = diff_side(c, '-', a, al, b, bl, used);
+	changes += diff_side(c, '+', b, bl, a, al, used);
 	if (!changes)
 		px_cli_puts(c, "    (no change to the head)\n");
-	free(ua);
-	free(ub);
+	free(used);
 }
 
 /* A rule as its configuration line is written (the parsed words lose the
