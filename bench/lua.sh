@@ -153,6 +153,7 @@ build_all() {
 		echo "commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)"
 		echo "uncommitted files under proxyd/: $(git -C "$ROOT" status --porcelain proxyd 2>/dev/null | wc -l)"
 		echo "built: $( ((BUILD)) && echo "make build" || echo "no (--no-build)")"
+		echo "Lua in proxyd -vv: $("$bin/proxyd" -vv 2>&1 | grep -i -m1 'lua' || echo "(none)")"
 	} >"$OUT/proxyd-build.txt"
 }
 
