@@ -51,17 +51,19 @@ PKG_CMOCKA := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 PKG_SSL    := $(shell pkg-config --libs libssl libcrypto 2>/dev/null || echo -lssl -lcrypto)
 PKG_EDIT_CFLAGS := $(shell pkg-config --cflags libedit 2>/dev/null)
 PKG_EDIT   := $(shell pkg-config --libs libedit 2>/dev/null || echo -ledit)
+PKG_LUA_CFLAGS := $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
+PKG_LUA    := $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
 
 # --- proxyd -----------------------------------------------------------------
 PROXYD_SRC  := $(sort $(wildcard proxyd/*.c proxyd/*/*.c))
 PROXYD_OBJ  := $(PROXYD_SRC:%.c=$(BUILD)/%.o)
 PROXYD_LIB  := $(filter-out $(BUILD)/proxyd/main.o,$(PROXYD_OBJ))
-PROXYD_LIBS := $(PKG_PCRE2) $(PKG_SSL) -lm
+PROXYD_LIBS := $(PKG_PCRE2) $(PKG_SSL) $(PKG_LUA) -lm
 
 $(BUILD)/proxyd/%.o: proxyd/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -Iproxyd -c -o $@ $<
+	@$(CC) $(CFLAGS) $(PKG_LUA_CFLAGS) -Iproxyd -c -o $@ $<
 
 $(PROXYD): $(PROXYD_OBJ)
 	@mkdir -p $(dir $@)

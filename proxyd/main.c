@@ -32,6 +32,7 @@
 #include "proto/listener.h"
 #include "proto/sess.h"
 #include "proto/stream.h"
+#include "script/hlua.h"
 
 
 static struct px_loop loop;
@@ -262,6 +263,7 @@ static void main_finish(struct px_gen *gen)
 	apply_global(gen);
 	px_check_start(&loop, gen);
 	px_gen_publish(gen);
+	px_lua_gen_publish(gen, &loop);
 	/* Frontends stopped from the command socket stay stopped. */
 	px_proxies_apply_admin(&loop, gen);
 }
@@ -576,6 +578,7 @@ int main(int argc, char **argv)
 	px_cli_commit(&loop, gen);
 	px_check_start(&loop, gen);
 	px_gen_publish(gen);
+	px_lua_gen_publish(gen, &loop);
 	px_runtime = &runtime_ops;
 	px_timer_init(&housekeeping, housekeeping_fn);
 	px_timer_set(&loop, &housekeeping, loop.now_ms + 1000);
@@ -588,6 +591,7 @@ int main(int argc, char **argv)
 	px_cli_close_all();
 	px_sess_close_all();
 	px_gen_publish(NULL);
+	px_lua_gen_publish(NULL, &loop);
 	px_loop_run_pending(&loop);
 	px_loop_free(&loop);
 	close(sig_io.fd);

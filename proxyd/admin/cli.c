@@ -982,12 +982,16 @@ static void help_line(struct px_cli_conn *c, const struct px_cli_desc *d)
 		px_cli_printf(c, "  %s\n  %-40s: %s\n", head, "", d->help);
 }
 
+const struct px_cli_ext *px_cli_ext;
+
 static void help_list(struct px_cli_conn *c)
 {
 	px_cli_puts(c, "The following commands are valid at this level:\n");
 	for (const struct px_cli_desc *d = px_cli_cmds; d->words; d++)
 		if (d->level <= c->level && handler_of(d->words))
 			help_line(c, d);
+	if (px_cli_ext && c->level >= PX_CLI_OPERATOR)
+		px_cli_ext->help(c);
 }
 
 static int cmd_help(struct px_cli_conn *c, char **args, int nargs, const char *payload)
@@ -1198,6 +1202,15 @@ static void run_command(struct px_cli_conn *c)
 	int n;
 
 	d = desc_find(args, nargs, &n);
+	if (!d && px_cli_ext && c->level >= PX_CLI_OPERATOR) {
+		int r = px_cli_ext->run(c, args, nargs, payload);
+
+		if (r >= 0) {
+			if (r == 0)
+				end_command(c);
+			return;
+		}
+	}
 	if (!d) {
 		char cmd[128];
 		int i, off = 0;

@@ -23,6 +23,16 @@ struct px_loop;
 
 void px_cli_register(struct px_cli_handler_list *list);
 
+/* Commands known only at run time (Lua's core.register_cli): <run>
+ * returns -1 when <args> is none of them, else what a px_cli_fn returns;
+ * <help> adds their lines to "help".
+ */
+struct px_cli_ext {
+	int (*run)(struct px_cli_conn *c, char **args, int nargs, const char *payload);
+	void (*help)(struct px_cli_conn *c);
+};
+extern const struct px_cli_ext *px_cli_ext;
+
 /* Sockets: opened before privileges are dropped, kept across reloads
  * when their address stays.
  */

@@ -110,6 +110,13 @@ const struct px_cli_desc px_cli_cmds[] = {
 	{ "reload", "", "re-read the configuration files", A },
 	{ "trace request", "[<frontend>] <<", "dry-run a raw request (payload) through the rules",
 	  O, { PX_CA_FRONTEND } },
+
+	/* Lua. */
+	{ "show lua", "[json]", "Lua scripts, memory, and per-function calls, errors and time",
+	  U, { PX_CA_CHOICE }, "json" },
+	{ "lua reload", "[<file>]",
+	  "load the Lua scripts again (only <file> from disk) and swap them in if they load",
+	  A, { PX_CA_FILE } },
 	{ NULL }
 };
 

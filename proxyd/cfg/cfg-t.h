@@ -48,6 +48,8 @@ struct px_cfg_kw_list {
 
 struct px_ssl_global;
 struct px_cli_cfg;
+struct px_lua_cfg;
+struct px_lua_inst;
 struct px_cfg_text;
 struct px_acl_file;
 
@@ -75,6 +77,7 @@ struct px_global {
 	int nloggers;
 	struct px_ssl_global *ssl;  /* TLS settings, NULL until one is given */
 	struct px_cli_cfg *cli;     /* command sockets, NULL when none */
+	struct px_lua_cfg *lua;     /* lua-load and tune.lua.*, NULL when none */
 };
 
 /* A configuration generation: everything parsed from the files, immutable
@@ -92,6 +95,8 @@ struct px_gen {
 	struct px_list defaults;  /* named and anonymous defaults sections */
 	struct px_list binds;     /* struct px_bind of every frontend */
 	struct px_acl_file *acl_files;  /* pattern files of ACLs (rules/acl.c) */
+	struct px_lua_inst *lua;  /* Lua code its rules call (script/hlua.c) */
+	uint32_t lua_exprs;       /* sample expressions Lua compiled into it */
 	struct px_cleanup *cleanups;
 	char *arena;              /* free space of the current allocation chunk */
 	size_t arena_left;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cfg/cfg.h"
+#include "script/hlua.h"
 #include "cfg/text.h"
 #include "cfg/global.h"
 #include "cfg/proxy.h"
@@ -509,6 +510,7 @@ struct px_gen *px_cfg_load_text(struct px_cfg_text *t, int check_only,
 		ctx.nerr += px_rules_finalize(&ctx);
 		ctx.nerr += px_ssl_finalize(&ctx);
 	}
+	ctx.nerr += px_lua_cfg_finish(&ctx);
 	px_smp_reset();
 	if (ctx.nerr) {
 		px_gen_unref(gen);

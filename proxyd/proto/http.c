@@ -30,6 +30,7 @@
 #include "proto/stream.h"
 #include "ssl/sslsrv.h"
 #include "rules/rules.h"
+#include "script/hlua.h"
 #include "rules/sample.h"
 #include "rules/vars.h"
 
@@ -291,6 +292,8 @@ static void lb_key(struct px_stream *s, const struct px_hmsg *hm)
 	}
 }
 
+static int req_rules(struct px_stream *s, struct px_hmsg *hm, uint64_t clen);
+
 /* Parses and analyses the request head, runs the rules and rebuilds it.
  * Returns 1 when the state moved.
  */
@@ -353,7 +356,26 @@ static int req_head(struct px_stream *s)
 		s->flags |= PX_STF_REQ_WHOLE;
 	hm = px_hmsg_req();
 	px_hmsg_load(hm, base, &s->req);
-	r = px_rules_request(s, hm);
+	return req_rules(s, hm, clen);
+}
+
+/* Runs the request rules on <hm> and rebuilds the head (the second half
+ * of req_head(), where a stream back from a Lua wait comes in again).
+ * Returns 1 when the state moved, 0 when the rules wait.
+ */
+static int req_rules(struct px_stream *s, struct px_hmsg *hm, uint64_t clen)
+{
+	int r = px_rules_request(s, hm);
+
+	if (r == 2) {
+		if (px_lua_park(s, hm) < 0) {
+			px_lua_stream_release(s);
+			px_stream_local(s, 500, 'P', 'R');
+			return 1;
+		}
+		s->flags |= PX_STF_LUA_WAIT;
+		return 0;
+	}
 	if (r != 0) {
 		if (r < 0) {
 			px_stream_local(s, 500, 'P', 'R');
@@ -535,10 +557,23 @@ static int res_analyze_build(struct px_stream *s)
 	}
 
 	hm = px_hmsg_res();
-	px_hmsg_load(hm, base, m);
+	if (s->flags & PX_STF_LUA_WAIT) {
+		s->flags &= ~PX_STF_LUA_WAIT;
+		px_lua_unpark(s, hm);
+	} else {
+		px_hmsg_load(hm, base, m);
+	}
 	if (!interim && (fe->rules || be->rules || be->ck || fe->nres_caps)) {
 		int r = px_rules_response(s, px_hmsg_req(), hm);
 
+		if (r == 2) {
+			if (px_lua_park(s, hm) < 0) {
+				px_lua_stream_release(s);
+				return -2;
+			}
+			s->flags |= PX_STF_LUA_WAIT;
+			return 2;
+		}
 		if (r)
 			return r > 0 ? 1 : -2;
 		m->status = hm->status;
@@ -585,6 +620,8 @@ static int res_head(struct px_stream *s)
 
 	if (!b->len)
 		return 0;
+	if (s->flags & PX_STF_LUA_WAIT)
+		goto analyze;   /* back from a wait in the response rules */
 	r = px_h1_parse(&s->res, px_buf_data(b), b->len);
 	if (r == -2) {
 		if (b->len < px_bufsize - px_bufreserve)
@@ -608,7 +645,10 @@ static int res_head(struct px_stream *s)
 		px_stream_local(s, 502, 'P', 'H');
 		return 1;
 	}
+analyze:
 	r = res_analyze_build(s);
+	if (r == 2)
+		return 0;
 	if (r) {
 		if (r == 1)
 			s->t_res = s->sess->loop->now_ms;
@@ -1077,6 +1117,26 @@ void px_http_process(struct px_stream *s)
 	int progress, rounds = 0;
 
 	check_timeouts(s);
+	if ((s->flags & PX_STF_LUA_WAIT) && !(s->flags & PX_STF_ABORT)) {
+		/* The rules wait on Lua: nothing moves until it goes on. */
+		if (!px_lua_ready(s)) {
+			update_deadlines(s);
+			return;
+		}
+		if (s->rs == PX_RS_HDR) {
+			res_head(s);
+		} else {
+			struct px_hmsg *hm = px_hmsg_req();
+
+			s->flags &= ~PX_STF_LUA_WAIT;
+			px_lua_unpark(s, hm);
+			req_rules(s, hm, s->req_left);
+		}
+		if (s->flags & PX_STF_LUA_WAIT) {
+			update_deadlines(s);
+			return;
+		}
+	}
 	do {
 		progress = 0;
 		if (s->flags & PX_STF_ABORT)
@@ -1104,6 +1164,8 @@ void px_http_process(struct px_stream *s)
 			progress |= cli_read(s);
 		if (s->rq == PX_RQ_HDR && !(s->flags & (PX_STF_LOCAL | PX_STF_ABORT)))
 			progress |= req_head(s);
+		if (s->flags & PX_STF_LUA_WAIT)
+			break;   /* the request rules wait on Lua */
 		if (s->rq == PX_RQ_BODY && !(s->flags & (PX_STF_LOCAL | PX_STF_ABORT)))
 			progress |= req_body(s);
 		if (s->flags & (PX_STF_LOCAL | PX_STF_ABORT))
@@ -1131,6 +1193,8 @@ void px_http_process(struct px_stream *s)
 			continue;
 		if (s->rs == PX_RS_HDR)
 			progress |= res_head(s);
+		if (s->flags & PX_STF_LUA_WAIT)
+			break;   /* the response rules wait on Lua */
 		if (s->flags & (PX_STF_LOCAL | PX_STF_ABORT))
 			continue;
 		if (s->rs == PX_RS_BODY)

@@ -14,6 +14,8 @@ struct px_server;
 struct px_srvconn;
 struct px_errmsg;
 struct px_var;
+struct px_lua_call;
+struct px_rule;
 
 /* Request side: how far the request was received. */
 enum px_rq_state {
@@ -72,6 +74,8 @@ enum px_sc_state {
 #define PX_STF_LOCAL_KA     0x1000000 /* proxyd's own response keeps the connection */
 #define PX_STF_BY_RULE      0x2000000 /* the local response comes from a rule */
 #define PX_STF_REQ_WHOLE    0x4000000 /* the whole request body is in the buffer */
+#define PX_STF_LUA_WAIT     0x8000000 /* rules wait on a Lua action (s->lua) */
+#define PX_STF_LUA_PRIV     0x10000000 /* Lua private data is kept for it */
 
 struct px_stream {
 	struct px_sess *sess;
@@ -146,6 +150,9 @@ struct px_stream {
 	uint32_t srv_timeout;          /* set-timeout server, 0 = the backend's */
 	uint32_t tun_timeout;          /* set-timeout tunnel */
 	uint32_t be_queue_pos;
+	struct px_lua_call *lua;       /* a Lua call waiting to go on, or NULL */
+	const struct px_rule *rr_rule; /* the rule to resume the rules at */
+	uint8_t rr_stage;              /* 1: first proxy's rules, 2: second's */
 
 	/* The request line as received, for %r; its storage follows the
 	 * header index arrays.

@@ -19,6 +19,7 @@
 #include "proto/http.h"
 #include "proto/sess.h"
 #include "proto/stream.h"
+#include "script/hlua.h"
 #include "proto/tcp.h"
 #include "core/buf.h"
 #include "ssl/ssl-t.h"
@@ -579,6 +580,8 @@ void px_stream_free(struct px_stream *s)
 	}
 	if (s->vars)
 		px_var_free_all(&s->vars);
+	if (s->lua || (s->flags & PX_STF_LUA_PRIV))
+		px_lua_stream_release(s);
 	px_captures_free(s);
 	if (s->sni)
 		px_ssl_stream_free(s);

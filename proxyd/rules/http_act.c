@@ -22,6 +22,7 @@
 #include "rules/fmt.h"
 #include "rules/regex.h"
 #include "rules/rules.h"
+#include "script/hlua.h"
 #include "rules/sample.h"
 #include "rules/vars.h"
 
@@ -246,48 +247,34 @@ static long replace_whole(const struct px_regex *re, const char *s, uint32_t len
 	return px_regex_expand(repl, rlen, s, ov, n, out, outsz);
 }
 
-static enum px_act_ret a_replace_header(const struct px_rule *r, struct px_rules_run *run)
-{
-	struct px_hmsg *hm = run->hm;
-	const char *repl;
-	uint32_t rlen, sz;
-	int i = -1;
-
-	render(run, r->fmt, &repl, &rlen);
-	while ((i = px_hmsg_find_h(hm, r->name, r->nlen, r->nhash, i + 1)) >= 0) {
-		char *out = px_scratch(1, &sz);
-		long n = replace_whole(r->re, hm->hdr[i].v, hm->hdr[i].vl, repl, rlen, out, sz);
-
-		if (n < 0)
-			continue;
-		if (!px_rules_value_ok(out, (size_t)n)) {
-			px_rules_refused(r, r->name);
-			continue;
-		}
-		if (px_hmsg_set_value(hm, i, out, (size_t)n) < 0)
-			return PX_ACT_ERR;
-	}
-	return PX_ACT_CONT;
-}
-
-/* Each comma-separated element of the value is matched and replaced on
- * its own; what lies between elements is kept.
+/* Replaces, in every field named <name>, the whole value (<values> == 0)
+ * or each comma-separated element on its own (what lies between elements
+ * is kept) where <re> matches, by <repl> with back-references. A result
+ * with CR, LF or NUL is refused (reported against <r> when not NULL) and
+ * the field left alone. Returns 0, or -1 when out of room.
  */
-static enum px_act_ret a_replace_value(const struct px_rule *r, struct px_rules_run *run)
+int px_hdr_replace(struct px_hmsg *hm, const char *name, uint32_t nlen, uint32_t nhash,
+                   const struct px_regex *re, const char *repl, uint32_t rlen, int values,
+                   const struct px_rule *r)
 {
-	struct px_hmsg *hm = run->hm;
-	const char *repl;
-	uint32_t rlen, sz;
+	uint32_t sz;
 	int i = -1;
 
-	render(run, r->fmt, &repl, &rlen);
-	while ((i = px_hmsg_find_h(hm, r->name, r->nlen, r->nhash, i + 1)) >= 0) {
+	while ((i = px_hmsg_find_h(hm, name, nlen, nhash, i + 1)) >= 0) {
 		const char *v = hm->hdr[i].v, *end = v + hm->hdr[i].vl, *p = v;
 		char *out = px_scratch(1, &sz);
 		uint32_t o = 0;
 		int changed = 0;
 
-		while (p <= end) {
+		if (!values) {
+			long n = replace_whole(re, v, hm->hdr[i].vl, repl, rlen, out, sz);
+
+			if (n < 0)
+				continue;
+			o = (uint32_t)n;
+			changed = 1;
+		}
+		while (values && p <= end) {
 			const char *e = memchr(p, ',', end - p), *s = p, *t;
 			long n;
 
@@ -299,21 +286,21 @@ static enum px_act_ret a_replace_value(const struct px_rule *r, struct px_rules_
 			while (t > s && (t[-1] == ' ' || t[-1] == '\t'))
 				t--;
 			if (o + (s - p) > sz)
-				return PX_ACT_ERR;
+				return -1;
 			memcpy(out + o, p, s - p);
 			o += (uint32_t)(s - p);
-			n = replace_whole(r->re, s, (uint32_t)(t - s), repl, rlen, out + o, sz - o);
+			n = replace_whole(re, s, (uint32_t)(t - s), repl, rlen, out + o, sz - o);
 			if (n >= 0) {
 				o += (uint32_t)n;
 				changed = 1;
 			} else {
 				if (o + (t - s) > sz)
-					return PX_ACT_ERR;
+					return -1;
 				memcpy(out + o, s, t - s);
 				o += (uint32_t)(t - s);
 			}
 			if (o + (e - t) + 1 > sz)
-				return PX_ACT_ERR;
+				return -1;
 			memcpy(out + o, t, e - t);
 			o += (uint32_t)(e - t);
 			if (e == end)
@@ -324,18 +311,42 @@ static enum px_act_ret a_replace_value(const struct px_rule *r, struct px_rules_
 		if (!changed)
 			continue;
 		if (!px_rules_value_ok(out, o)) {
-			px_rules_refused(r, r->name);
+			if (r)
+				px_rules_refused(r, name);
 			continue;
 		}
 		if (px_hmsg_set_value(hm, i, out, o) < 0)
-			return PX_ACT_ERR;
+			return -1;
 	}
-	return PX_ACT_CONT;
+	return 0;
+}
+
+static enum px_act_ret a_replace_header(const struct px_rule *r, struct px_rules_run *run)
+{
+	const char *repl;
+	uint32_t rlen;
+
+	render(run, r->fmt, &repl, &rlen);
+	return px_hdr_replace(run->hm, r->name, r->nlen, r->nhash, r->re, repl, rlen, 0, r) < 0 ?
+	       PX_ACT_ERR : PX_ACT_CONT;
+}
+
+static enum px_act_ret a_replace_value(const struct px_rule *r, struct px_rules_run *run)
+{
+	const char *repl;
+	uint32_t rlen;
+
+	render(run, r->fmt, &repl, &rlen);
+	return px_hdr_replace(run->hm, r->name, r->nlen, r->nhash, r->re, repl, rlen, 1, r) < 0 ?
+	       PX_ACT_ERR : PX_ACT_CONT;
 }
 
 /* --- request line ------------------------------------------------------------ */
 
-enum { SL_PATH = 0, SL_PATHQ, SL_URI, SL_QUERY, SL_METHOD };
+enum {
+	SL_PATH = PX_SLP_PATH, SL_PATHQ = PX_SLP_PATHQ, SL_URI = PX_SLP_URI,
+	SL_QUERY = PX_SLP_QUERY, SL_METHOD = PX_SLP_METHOD,
+};
 
 static int p_set_sl(struct px_rule *r, char **args, int nargs, unsigned use,
                     struct px_cfg_ctx *ctx, char **err)
@@ -407,11 +418,20 @@ static void split_target(const struct px_hmsg *hm, uint32_t *pre, uint32_t *plen
 /* Writes the new target made of the old one's parts with <part> replaced
  * by <v>.
  */
-static enum px_act_ret set_target(const struct px_rule *r, struct px_rules_run *run, int part,
-                                  const char *v, uint32_t vl)
+/* A rewrite refused: reported against the rule, or told to the caller. */
+static enum px_act_ret refuse(const struct px_rule *r, const char **why, const char *what)
 {
-	struct px_hmsg *hm = run->hm;
-	const char *u = hm->sl[PX_SL_URI];
+	if (r)
+		px_rules_refused(r, what);
+	if (why)
+		*why = what;
+	return PX_ACT_CONT;
+}
+
+static enum px_act_ret set_target(const struct px_rule *r, struct px_hmsg *hm, int part,
+                                   const char *v, uint32_t vl, const char **why)
+{
+		const char *u = hm->sl[PX_SL_URI];
 	uint32_t pre, pl, ql, sz, o = 0;
 	char *out;
 
@@ -422,22 +442,19 @@ static enum px_act_ret set_target(const struct px_rule *r, struct px_rules_run *
 		for (k = 0; k < vl && px_h1_tchar[(unsigned char)v[k]]; k++)
 			;
 		if (!vl || k < vl) {
-			px_rules_refused(r, "method");
-			return PX_ACT_CONT;
+			return refuse(r, why, "method");
 		}
 		return px_hmsg_set_sl(hm, PX_SL_METH, v, vl) < 0 ? PX_ACT_ERR : PX_ACT_CONT;
 	}
 	if (!valid_target(v, vl)) {
-		px_rules_refused(r, "request target");
-		return PX_ACT_CONT;
+		return refuse(r, why, "request target");
 	}
 	if (part == SL_URI) {
 		const char *auth;
 		uint32_t alen;
 
 		if (!vl) {
-			px_rules_refused(r, "request target");
-			return PX_ACT_CONT;
+			return refuse(r, why, "request target");
 		}
 		/* "scheme://" needs a host after it (RFC 9110 4.2.1). */
 		{
@@ -445,8 +462,7 @@ static enum px_act_ret set_target(const struct px_rule *r, struct px_rules_run *
 
 			if (c && v[0] != '/' && (uint32_t)(c - v) + 3 <= vl && c[1] == '/' &&
 			    c[2] == '/' && !absolute_authority(v, vl, &auth, &alen)) {
-				px_rules_refused(r, "request target (no host after '://')");
-				return PX_ACT_CONT;
+				return refuse(r, why, "request target (no host after '://')");
 			}
 		}
 		if (px_hmsg_set_sl(hm, PX_SL_URI, v, vl) < 0)
@@ -463,8 +479,7 @@ static enum px_act_ret set_target(const struct px_rule *r, struct px_rules_run *
 	}
 	/* An origin-form path starts with '/' (and '*' stands alone). */
 	if ((part == SL_PATH || part == SL_PATHQ) && (!vl || v[0] != '/')) {
-		px_rules_refused(r, "path (it must start with '/')");
-		return PX_ACT_CONT;
+		return refuse(r, why, "path (it must start with '/')");
 	}
 	split_target(hm, &pre, &pl, &ql);
 	out = px_scratch(2, &sz);
@@ -495,10 +510,24 @@ static enum px_act_ret set_target(const struct px_rule *r, struct px_rules_run *
 		break;
 	}
 	if (o == 0) {
-		px_rules_refused(r, "request target");
-		return PX_ACT_CONT;
+		return refuse(r, why, "request target");
 	}
 	return px_hmsg_set_sl(hm, PX_SL_URI, out, o) < 0 ? PX_ACT_ERR : PX_ACT_CONT;
+}
+
+
+int px_req_set_target(struct px_hmsg *hm, int part, const char *v, uint32_t vl, const char **why)
+{
+	const char *w = NULL;
+	enum px_act_ret ret = set_target(NULL, hm, part, v, vl, &w);
+
+	if (ret == PX_ACT_ERR)
+		return -1;
+	if (w) {
+		*why = w;
+		return -2;
+	}
+	return 0;
 }
 
 static enum px_act_ret set_sl(const struct px_rule *r, struct px_rules_run *run, int part)
@@ -507,7 +536,7 @@ static enum px_act_ret set_sl(const struct px_rule *r, struct px_rules_run *run,
 	uint32_t vl;
 
 	render(run, r->fmt, &v, &vl);
-	return set_target(r, run, part, v, vl);
+	return set_target(r, run->hm, part, v, vl, NULL);
 }
 
 static enum px_act_ret a_set_path(const struct px_rule *r, struct px_rules_run *run)
@@ -558,7 +587,7 @@ static enum px_act_ret replace_sl(const struct px_rule *r, struct px_rules_run *
 	n = replace_whole(r->re, subj, slen, repl, rlen, out, sz);
 	if (n < 0)
 		return PX_ACT_CONT;
-	return set_target(r, run, part, out, (uint32_t)n);
+	return set_target(r, run->hm, part, out, (uint32_t)n, NULL);
 }
 
 static enum px_act_ret a_replace_path(const struct px_rule *r, struct px_rules_run *run)
@@ -961,6 +990,7 @@ static const struct act_kw act_kws[] = {
 	{ "capture",        D_REQ | D_RES, p_capture, a_capture },
 	{ "set-log-level",  ALL,   p_log_level,    a_log_level },
 	{ "set-timeout",    D_REQ, p_set_timeout,  a_set_timeout },
+	{ "use-service",    D_REQ, px_lua_service_parse, px_lua_service_run },
 	{ 0 }
 };
 
@@ -995,7 +1025,15 @@ static int kw_http_rule(char **args, int nargs, struct px_cfg_ctx *ctx, char **e
 		px_strfmt(err, "expects an action");
 		return -1;
 	}
-	k = act_find(args[1]);
+	if (!strncmp(args[1], "lua.", 4) && args[1][4]) {
+		static const struct act_kw lua_kw = {
+			"lua.", ALL, px_lua_action_parse, px_lua_action_run,
+		};
+
+		k = &lua_kw;
+	} else {
+		k = act_find(args[1]);
+	}
 	if (k && !(k->dirs & dir)) {
 		px_strfmt(err, "'%s' is an action of %s, not of %s", k->name,
 		          k->dirs & D_REQ ? "http-request" : "http-response and "

@@ -101,6 +101,7 @@ enum px_act_ret {
 	PX_ACT_STOP,               /* stop this rule list (allow) */
 	PX_ACT_DONE,               /* a local response replaces the exchange */
 	PX_ACT_ERR,                /* internal failure: answer 500 */
+	PX_ACT_YIELD,              /* wait (Lua): run this rule again when woken */
 };
 
 struct px_rules_run;

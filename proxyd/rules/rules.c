@@ -219,18 +219,29 @@ static enum px_act_ret run_list(const struct px_rule_list *l, struct px_rules_ru
 	for (r = l->first; r; r = r->next) {
 		enum px_act_ret ret;
 
-		if (px_trace_cur) {
+		if (run->resume) {
+			/* Back from a wait: the rule that asked for it runs
+			 * again (it was matched and counted already).
+			 */
+			r = run->resume;
+			run->resume = NULL;
+		} else if (px_trace_cur) {
 			ret = traced_rule(r, run, 0);
 			if (ret != PX_ACT_CONT)
 				return ret;
 			continue;
+		} else {
+			if (!px_cond_eval(r->cond, &run->sctx))
+				continue;
+			((struct px_rule *)r)->hits++;
 		}
-		if (!px_cond_eval(r->cond, &run->sctx))
-			continue;
-		((struct px_rule *)r)->hits++;
 		ret = r->fn(r, run);
 		if (ret == PX_ACT_ERR)
 			px_counters_rewrite_fail(run->sctx.s);
+		if (ret == PX_ACT_YIELD) {
+			run->yielded = r;
+			return ret;
+		}
 		if (ret != PX_ACT_CONT)
 			return ret;
 	}
@@ -266,7 +277,7 @@ static enum px_act_ret request_rules(struct px_proxy *px, struct px_rules_run *r
 		return PX_ACT_CONT;
 	run->px = px;
 	ret = run_list(&r->http_req, run);
-	if (ret == PX_ACT_DONE || ret == PX_ACT_ERR)
+	if (ret == PX_ACT_DONE || ret == PX_ACT_ERR || ret == PX_ACT_YIELD)
 		return ret;
 	ret = run_legacy(&r->legacy_req, run);
 	if (ret != PX_ACT_CONT)
@@ -334,16 +345,31 @@ int px_rules_request(struct px_stream *s, struct px_hmsg *hm)
 {
 	struct px_rules_run run = {
 		.sctx = { .sess = s->sess, .s = s, .req = hm, .phase = PX_USE_REQ },
-		.hm = hm, .dir = PX_USE_REQ,
+		.hm = hm, .dir = PX_USE_REQ, .can_yield = !px_trace_cur,
 	};
 	struct px_proxy *fe = s->fe, *be;
 	enum px_act_ret ret;
 
-	if (fe->nreq_caps)
-		capture_headers(s, fe->req_caps, fe->nreq_caps, hm);
-	if (fe->uid_fmt && make_uid(s, hm) < 0)
-		return -1;
+	if (s->rr_rule) {
+		/* Resuming after a wait, at the rule that asked for it. */
+		run.resume = s->rr_rule;
+		s->rr_rule = NULL;
+		if (s->rr_stage == 2) {
+			be = s->be;
+			goto be_rules;
+		}
+	} else {
+		if (fe->nreq_caps)
+			capture_headers(s, fe->req_caps, fe->nreq_caps, hm);
+		if (fe->uid_fmt && make_uid(s, hm) < 0)
+			return -1;
+	}
 	ret = request_rules(fe, &run);
+	if (ret == PX_ACT_YIELD) {
+		s->rr_rule = run.yielded;
+		s->rr_stage = 1;
+		return 2;
+	}
 	if (ret == PX_ACT_DONE)
 		return 1;
 	if (ret == PX_ACT_ERR)
@@ -360,8 +386,14 @@ int px_rules_request(struct px_stream *s, struct px_hmsg *hm)
 		/* Nothing to give back when the dry run ends. */
 		s->flags |= PX_STF_LEFT_BE;
 	}
+be_rules:
 	if (be != fe) {
 		ret = request_rules(be, &run);
+		if (ret == PX_ACT_YIELD) {
+			s->rr_rule = run.yielded;
+			s->rr_stage = 2;
+			return 2;
+		}
 		if (ret == PX_ACT_DONE)
 			return 1;
 		if (ret == PX_ACT_ERR)
@@ -381,7 +413,7 @@ static enum px_act_ret response_rules(struct px_proxy *px, struct px_rules_run *
 		return PX_ACT_CONT;
 	run->px = px;
 	ret = run_list(&r->http_res, run);
-	if (ret == PX_ACT_DONE || ret == PX_ACT_ERR)
+	if (ret == PX_ACT_DONE || ret == PX_ACT_ERR || ret == PX_ACT_YIELD)
 		return ret;
 	return run_legacy(&r->legacy_res, run);
 }
@@ -391,6 +423,7 @@ static void after_rules(struct px_stream *s, struct px_rules_run *run)
 	struct px_proxy *fe = s->fe, *be = s->be;
 
 	run->after = 1;
+	run->can_yield = 0;    /* the response is on its way: no waiting */
 	if (be && be->rules)
 		run_list(&be->rules->after_res, run);
 	if (fe != be && fe->rules)
@@ -401,17 +434,35 @@ int px_rules_response(struct px_stream *s, struct px_hmsg *req, struct px_hmsg *
 {
 	struct px_rules_run run = {
 		.sctx = { .sess = s->sess, .s = s, .res = hm, .phase = PX_USE_RES },
-		.hm = hm, .dir = PX_USE_RES,
+		.hm = hm, .dir = PX_USE_RES, .can_yield = !px_trace_cur,
 	};
 	struct px_proxy *fe = s->fe, *be = s->be;
-	enum px_act_ret ret;
+	enum px_act_ret ret = PX_ACT_CONT;
 
 	(void)req;
-	if (fe->nres_caps)
+	if (s->rr_rule) {
+		run.resume = s->rr_rule;
+		s->rr_rule = NULL;
+		if (s->rr_stage == 2)
+			goto fe_rules;
+	} else if (fe->nres_caps) {
 		capture_headers(s, fe->res_caps, fe->nres_caps, hm);
+	}
 	ret = response_rules(be, &run);
-	if (ret == PX_ACT_CONT && fe != be)
+	if (ret == PX_ACT_YIELD) {
+		s->rr_rule = run.yielded;
+		s->rr_stage = 1;
+		return 2;
+	}
+fe_rules:
+	if (ret == PX_ACT_CONT && fe != be) {
 		ret = response_rules(fe, &run);
+		if (ret == PX_ACT_YIELD) {
+			s->rr_rule = run.yielded;
+			s->rr_stage = 2;
+			return 2;
+		}
+	}
 	if (ret == PX_ACT_DONE)
 		return 1;
 	if (ret == PX_ACT_ERR)

@@ -18,6 +18,9 @@ struct px_rules_run {
 	struct px_proxy *px;           /* proxy whose rules run */
 	int dir;                       /* PX_USE_REQ or PX_USE_RES */
 	int after;                     /* http-after-response rules */
+	int can_yield;                 /* an action may wait (Lua) */
+	const struct px_rule *resume;  /* the rule to run again first */
+	const struct px_rule *yielded; /* the rule that asked to wait */
 };
 
 /* A dry run of the rules ("trace request" on the command socket). While
@@ -38,7 +41,8 @@ extern struct px_trace *px_trace_cur;
 
 /* Request rules of the frontend then the backend; chooses s->be. Returns
  * 0 to go on, 1 when a local response was set (redirect, deny, return),
- * -1 on an internal error (answer 500).
+ * -1 on an internal error (answer 500), 2 when an action waits (Lua): the
+ * stream calls it again when woken, and the rules go on from that rule.
  */
 int px_rules_request(struct px_stream *s, struct px_hmsg *hm);
 
@@ -46,7 +50,7 @@ int px_rules_request(struct px_stream *s, struct px_hmsg *hm);
 struct px_proxy *px_rules_tcp_backend(struct px_stream *s);
 
 /* Response rules of the backend then the frontend, then cookie
- * persistence and http-after-response. Same return values.
+ * persistence and http-after-response. Same return values (2 as well).
  */
 int px_rules_response(struct px_stream *s, struct px_hmsg *req, struct px_hmsg *hm);
 
@@ -68,6 +72,28 @@ void px_rule_append(struct px_rule_list *l, struct px_rule *r);
 
 /* Header value or name a rule may emit: no CR, LF or NUL. */
 int px_rules_value_ok(const char *p, size_t len);
+
+/* Regex replacement in header values (replace-header / replace-value,
+ * and Lua's rep_header / rep_value). See http_act.c.
+ */
+struct px_regex;
+int px_hdr_replace(struct px_hmsg *hm, const char *name, uint32_t nlen, uint32_t nhash,
+                   const struct px_regex *re, const char *repl, uint32_t rlen, int values,
+                   const struct px_rule *r);
+
+/* Request line rewrites (set-path, set-uri... and Lua's req_set_*).
+ * Returns 0, -1 when out of room, -2 when the value is refused (<*why>
+ * says which part would be invalid).
+ */
+enum px_sl_part {
+	PX_SLP_PATH = 0,       /* the path, query kept */
+	PX_SLP_PATHQ,          /* path and query */
+	PX_SLP_URI,            /* the whole target */
+	PX_SLP_QUERY,          /* the query, without '?' */
+	PX_SLP_METHOD,         /* the method */
+};
+int px_req_set_target(struct px_hmsg *hm, int part, const char *v, uint32_t vl,
+                      const char **why);
 
 /* Captures: store <len> bytes into slot <c> of the stream. */
 struct px_capture;

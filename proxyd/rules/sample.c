@@ -12,6 +12,7 @@
 #include "proto/hmsg.h"
 #include "rules/regex.h"
 #include "rules/sample.h"
+#include "script/hlua.h"
 
 static struct px_fetch_kw_list *fetch_lists;
 static struct px_conv_kw_list *conv_lists;
@@ -33,6 +34,8 @@ const struct px_fetch_kw *px_fetch_find(const char *name, size_t len)
 	const struct px_fetch_kw_list *l;
 	const struct px_fetch_kw *k;
 
+	if (len > 4 && !memcmp(name, "lua.", 4))
+		return px_lua_fetch_find(name, len);
 	for (l = fetch_lists; l; l = l->next)
 		for (k = l->kws; k->name; k++)
 			if (strlen(k->name) == len && !memcmp(k->name, name, len))
@@ -45,9 +48,46 @@ const struct px_conv_kw *px_conv_find(const char *name, size_t len)
 	const struct px_conv_kw_list *l;
 	const struct px_conv_kw *k;
 
+	if (len > 4 && !memcmp(name, "lua.", 4))
+		return px_lua_conv_find(name, len);
 	for (l = conv_lists; l; l = l->next)
 		for (k = l->kws; k->name; k++)
 			if (strlen(k->name) == len && !memcmp(k->name, name, len))
+				return k;
+	return NULL;
+}
+
+/* Lua spells fetch and converter names with '_' for '.' (txn.f:req_hdr()
+ * for req.hdr): the keyword whose name reads as <name> that way.
+ */
+static int lua_name_eq(const char *kw, const char *name)
+{
+	for (; *kw && *name; kw++, name++)
+		if (*kw != *name && !(*kw == '.' && *name == '_'))
+			return 0;
+	return !*kw && !*name;
+}
+
+const struct px_fetch_kw *px_fetch_find_lua(const char *name)
+{
+	const struct px_fetch_kw_list *l;
+	const struct px_fetch_kw *k;
+
+	for (l = fetch_lists; l; l = l->next)
+		for (k = l->kws; k->name; k++)
+			if (lua_name_eq(k->name, name))
+				return k;
+	return NULL;
+}
+
+const struct px_conv_kw *px_conv_find_lua(const char *name)
+{
+	const struct px_conv_kw_list *l;
+	const struct px_conv_kw *k;
+
+	for (l = conv_lists; l; l = l->next)
+		for (k = l->kws; k->name; k++)
+			if (lua_name_eq(k->name, name))
 				return k;
 	return NULL;
 }
@@ -576,6 +616,10 @@ struct px_expr *px_expr_parse(const char *text, size_t len, unsigned use,
 	memcpy(name, p, n);
 	name[n] = 0;
 	fk = px_fetch_find(p, n);
+	if (!fk && n > 4 && !memcmp(name, "lua.", 4)) {
+		px_lua_explain(1, name + 4, n - 4, err);
+		return NULL;
+	}
 	if (!fk) {
 		const char *near = closest_kw(name, 1);
 
@@ -620,6 +664,11 @@ struct px_expr *px_expr_parse(const char *text, size_t len, unsigned use,
 	                         ctx, err) < 0) {
 		return NULL;
 	}
+	if (fk->fn == px_lua_fetch_fn) {
+		/* A Lua fetch learns which one it is from its last argument. */
+		e->args[PX_SMP_MAX_ARGS - 1].type = PX_ARG_PTR;
+		e->args[PX_SMP_MAX_ARGS - 1].u.ptr = (void *)fk;
+	}
 	while (p < end) {
 		struct px_conv_call *c = &e->conv[e->nconv];
 		const struct px_conv_kw *ck;
@@ -638,6 +687,10 @@ struct px_expr *px_expr_parse(const char *text, size_t len, unsigned use,
 		memcpy(name, p, n);
 		name[n] = 0;
 		ck = px_conv_find(p, n);
+		if (!ck && n > 4 && !memcmp(name, "lua.", 4)) {
+			px_lua_explain(0, name + 4, n - 4, err);
+			return NULL;
+		}
 		if (!ck) {
 			const char *near = closest_kw(name, 0);
 
@@ -662,6 +715,10 @@ struct px_expr *px_expr_parse(const char *text, size_t len, unsigned use,
 		} else if (px_args_parse(name, ck->args, ck->check, "", 0, c->args, &c->nargs,
 		                         ctx, err) < 0) {
 			return NULL;
+		}
+		if (ck->fn == px_lua_conv_fn) {
+			c->args[PX_SMP_MAX_ARGS - 1].type = PX_ARG_PTR;
+			c->args[PX_SMP_MAX_ARGS - 1].u.ptr = (void *)ck;
 		}
 		e->nconv++;
 	}

@@ -11,6 +11,9 @@ void px_smp_register_fetches(struct px_fetch_kw_list *list);
 void px_smp_register_convs(struct px_conv_kw_list *list);
 const struct px_fetch_kw *px_fetch_find(const char *name, size_t len);
 const struct px_conv_kw *px_conv_find(const char *name, size_t len);
+/* The same with '_' standing for '.' (the names Lua scripts use). */
+const struct px_fetch_kw *px_fetch_find_lua(const char *name);
+const struct px_conv_kw *px_conv_find_lua(const char *name);
 
 /* Parses "fetch[(args)][,conv[(args)]]..." from <text> (<len> bytes).
  * <use> is where it will be evaluated (PX_USE_* bits): a fetch not
