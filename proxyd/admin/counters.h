@@ -17,6 +17,11 @@ struct px_stream;
 
 extern struct px_proc_counters px_proc_ctr;
 
+/* A server's status as "show stat" words it (stats.c): MAINT, DRAIN,
+ * "DOWN 1/2", "UP 1/3", UP or "no check". <buf> holds the composed forms.
+ */
+const char *px_stats_srv_status(const struct px_server *srv, char *buf, unsigned long size);
+
 void px_rate_add(struct px_rate *r, uint32_t now_sec, uint32_t n);
 uint32_t px_rate_read(const struct px_rate *r, uint32_t now_sec);
 

@@ -544,7 +544,7 @@ static uint8_t chk_result(const struct px_check *chk)
  * way down (health above rise / fall); "no check" for an UP server without
  * checks.
  */
-static const char *srv_status(const struct px_server *srv, char *buf, size_t size)
+const char *px_stats_srv_status(const struct px_server *srv, char *buf, unsigned long size)
 {
 	const struct px_check *chk = &srv->check;
 	uint32_t top = chk->rise + chk->fall - 1;
@@ -724,7 +724,7 @@ static void fill_server(struct fld *f, const struct px_server *srv, uint32_t sec
 	f_u64(&f[ST_STOT], srv->cum_sess);
 	f_u64(&f[ST_WRETR], srv->retries);
 	f_u64(&f[ST_WREDIS], srv->redispatches);
-	f_str(&f[ST_STATUS], srv_status(srv, rb->status, sizeof(rb->status)));
+	f_str(&f[ST_STATUS], px_stats_srv_status(srv, rb->status, sizeof(rb->status)));
 	f_u32(&f[ST_WEIGHT], srv->weight);
 	f_u32(&f[ST_ACT], !srv->backup);
 	f_u32(&f[ST_BCK], !!srv->backup);

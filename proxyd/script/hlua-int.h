@@ -211,6 +211,7 @@ void hl_inst_unref(struct px_lua_inst *in);
 int hl_check_yield(lua_State *L, const char *fn);
 void hl_tasks_start(struct px_lua_inst *in, struct px_loop *loop);
 void hl_tasks_stop(struct px_lua_inst *in);
+extern const struct px_lua_file *hl_build_failed;
 struct px_lua_inst *hl_inst_build(const struct px_lua_cfg *cfg, const struct px_lua_inst *from,
                                    const char *reread, char **err);
 int hl_inst_check_names(struct px_lua_inst *in, char **err);

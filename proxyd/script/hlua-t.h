@@ -30,6 +30,7 @@ struct px_lua_cfg {
 	uint32_t task_ms;          /* tune.lua.task-timeout, 0: none */
 	int unsafe;                /* lua-unsafe-libs */
 	int used;                  /* a "lua." name was looked up (loaded) */
+	int failed;                /* the scripts failed to load (reported) */
 	struct lua_name **refs;    /* names its rules use, for "lua reload" */
 	uint32_t nrefs;
 	uint32_t caprefs;

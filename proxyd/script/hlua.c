@@ -677,12 +677,27 @@ static int run_protected(struct px_lua_inst *in, int nargs, const char *what, ch
 	lua_remove(L, base);
 	set_call(L, NULL);
 	if (st != LUA_OK) {
-		px_strfmt(err, "%s: %s", what, lua_tostring(L, -1) ? lua_tostring(L, -1) : "error");
+		/* One line: "message (traceback: a < b < c)". */
+		const char *msg = lua_tostring(L, -1) ? lua_tostring(L, -1) : "error";
+		const char *tb = strstr(msg, "\nstack traceback:\n\t");
+
+		if (tb) {
+			lua_pushlstring(L, msg, (size_t)(tb - msg));
+			luaL_gsub(L, tb + 19, "\n\t", " < ");
+			px_strfmt(err, "%s: %s (traceback: %s)", what, lua_tostring(L, -2),
+			          lua_tostring(L, -1));
+			lua_pop(L, 2);
+		} else {
+			px_strfmt(err, "%s: %s", what, msg);
+		}
 		lua_pop(L, 1);
 		return -1;
 	}
 	return 0;
 }
+
+/* The lua-load line whose script failed in the last hl_inst_build(). */
+const struct px_lua_file *hl_build_failed;
 
 /* Builds an instance from <cfg>: a new state, every script run with its
  * arguments, then the register_init functions. With <from> and <reread>,
@@ -693,6 +708,7 @@ static int run_protected(struct px_lua_inst *in, int nargs, const char *what, ch
 struct px_lua_inst *hl_inst_build(const struct px_lua_cfg *cfg, const struct px_lua_inst *from,
                                    const char *reread, char **err)
 {
+	hl_build_failed = NULL;
 	struct px_lua_inst *in = calloc(1, sizeof(*in));
 	const struct px_lua_file *f;
 	int nfiles = 0, i;
@@ -734,6 +750,7 @@ struct px_lua_inst *hl_inst_build(const struct px_lua_cfg *cfg, const struct px_
 			for (k = 0; k < from->nsrc; k++)
 				if (!strcmp(from->src[k].path, f->path) && strcmp(f->path, reread))
 					old = &from->src[k];
+		hl_build_failed = f;
 		s->path = strdup(f->path);
 		if (!s->path) {
 			px_strfmt(err, "out of memory");
@@ -770,6 +787,7 @@ struct px_lua_inst *hl_inst_build(const struct px_lua_cfg *cfg, const struct px_
 			goto fail;
 	}
 	in->loading = 0;
+	hl_build_failed = NULL;
 	for (i = 0; i < in->ninit; i++) {
 		lua_rawgeti(in->L, LUA_REGISTRYINDEX, in->init_refs[i]);
 		if (run_protected(in, 0, "core.register_init function", err) < 0)
@@ -964,6 +982,26 @@ static struct px_lua_inst *settle(struct px_cfg_ctx *ctx, char **err)
 	return in;
 }
 
+/* Reports a failure to load the scripts at the lua-load line at fault,
+ * once: the names used later just do not resolve.
+ */
+static void report_load_error(struct px_cfg_ctx *ctx, char *err)
+{
+	const char *file = ctx->file;
+	int line = ctx->line;
+
+	if (hl_build_failed) {
+		ctx->file = hl_build_failed->cfg_file;
+		ctx->line = hl_build_failed->cfg_line;
+	}
+	px_cfg_error(ctx, "%s", err);
+	ctx->file = file;
+	ctx->line = line;
+	free(err);
+	if (ctx->gen->global.lua)
+		ctx->gen->global.lua->failed = 1;
+}
+
 /* The instance names are resolved against while parsing, or NULL when
  * the configuration loads no script (errors are reported once).
  */
@@ -978,13 +1016,11 @@ static struct px_lua_inst *parse_inst(void)
 		return parse_ctx->gen->lua;
 	if (!parse_ctx->gen->global.lua)
 		return NULL;
+	if (parse_ctx->gen->global.lua->failed)
+		return NULL;
 	in = settle(parse_ctx, &err);
-	if (!in) {
-		px_cfg_error(parse_ctx, "%s", err);
-		free(err);
-		/* Reported once: later names just do not resolve. */
-		parse_ctx->gen->global.lua->files = NULL;
-	}
+	if (!in)
+		report_load_error(parse_ctx, err);
 	return in;
 }
 
@@ -997,8 +1033,12 @@ struct lua_name *hl_cfg_resolve(int kind, const char *name, size_t len, char **e
 	struct lua_name *n;
 
 	if (!in) {
-		px_strfmt(err, "no Lua script is loaded (add 'lua-load FILE' to the global "
-		          "section, before the first use of a Lua name)");
+		if (parse_ctx && parse_ctx->gen->global.lua && parse_ctx->gen->global.lua->failed)
+			px_strfmt(err, "'lua.%.*s' is unknown: the Lua scripts did not load (see "
+			          "above)", (int)len, name);
+		else
+			px_strfmt(err, "no Lua script is loaded (add 'lua-load FILE' to the global "
+			          "section, before the first use of a Lua name)");
 		return NULL;
 	}
 	n = hl_name_get(kind, name, len, 0);
@@ -1106,9 +1146,8 @@ int px_lua_cfg_finish(struct px_cfg_ctx *ctx)
 		char *err = NULL;
 
 		parse_ctx = ctx;
-		if (!settle(ctx, &err)) {
-			px_cfg_error(ctx, "%s", err);
-			free(err);
+		if (!ctx->gen->global.lua->failed && !settle(ctx, &err)) {
+			report_load_error(ctx, err);
 			nerr++;
 		}
 	}

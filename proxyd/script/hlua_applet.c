@@ -36,6 +36,8 @@ struct lua_applet {
 	char *hdrs;                /* response header lines */
 	size_t hlen;
 	int ref;                   /* anchors the userdata while the call runs */
+	unsigned long long clen;   /* Content-Length the service gave */
+	int clen_set;
 	int started;               /* start_response() was called */
 };
 
@@ -108,8 +110,20 @@ static int applet_add_header(lua_State *L)
 			return luaL_error(L, "invalid header name '%s'", n);
 	if (!nl || !px_rules_value_ok(v, vl))
 		return luaL_error(L, "invalid header '%s'", n);
-	if ((nl == 14 && !strncasecmp(n, "content-length", 14)) ||
-	    (nl == 17 && !strncasecmp(n, "transfer-encoding", 17)) ||
+	if (nl == 14 && !strncasecmp(n, "content-length", 14)) {
+		/* Kept for HEAD (the length a GET would get); otherwise the
+		 * length of what the service sends.
+		 */
+		char *end;
+		unsigned long long cl = strtoull(v, &end, 10);
+
+		if (vl && *end == 0 && v[0] >= '0' && v[0] <= '9') {
+			a->clen = cl;
+			a->clen_set = 1;
+		}
+		return 0;
+	}
+	if ((nl == 17 && !strncasecmp(n, "transfer-encoding", 17)) ||
 	    (nl == 10 && !strncasecmp(n, "connection", 10)))
 		return 0;
 	if (a->hlen + nl + vl + 4 > applet_max())
@@ -306,7 +320,9 @@ enum px_act_ret hl_applet_http_finish(struct px_lua_call *c, struct px_stream *s
 	memcpy(t + o, a->hdrs ? a->hdrs : "", a->hlen);
 	o += a->hlen;
 	if (a->status != 204 && a->status != 304)
-		o += (size_t)snprintf(t + o, size - o, "content-length: %zu\r\n", a->len);
+		o += (size_t)snprintf(t + o, size - o, "content-length: %llu\r\n",
+		                      (s->flags & PX_STF_HEAD) && a->clen_set ? a->clen :
+		                      (unsigned long long)a->len);
 	if (!keep)
 		o += (size_t)snprintf(t + o, size - o, "connection: close\r\n");
 	else if (s->req.vmin == 0)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include "admin/counters.h"
 #include "backend/server.h"
 #include "backend/server-t.h"
 #include "cfg/cfg.h"
@@ -434,19 +435,26 @@ static int core_match_addr(lua_State *L)
 
 /* --- proxies and servers (read-only views by name) -------------------------------- */
 
-static struct px_proxy *proxy_of(lua_State *L, int idx)
+static struct px_proxy *proxy_named(lua_State *L, const char *name, unsigned cap)
 {
 	extern struct px_gen *px_gen_cur;
-	struct px_proxy *px;
-	const char *name;
+	struct px_proxy *px = name && px_gen_cur ? px_proxy_find(px_gen_cur, name, cap) : NULL;
 
-	luaL_checktype(L, idx, LUA_TTABLE);
-	lua_getfield(L, idx, "name");
-	name = lua_tostring(L, -1);
-	px = name && px_gen_cur ? px_proxy_find(px_gen_cur, name, 0) : NULL;
-	lua_pop(L, 1);
 	if (!px)
 		luaL_error(L, "proxy '%s' no longer exists", name ? name : "?");
+	return px;
+}
+
+static struct px_proxy *proxy_of(lua_State *L, int idx)
+{
+	struct px_proxy *px;
+
+	luaL_checktype(L, idx, LUA_TTABLE);
+	lua_getfield(L, idx, "_cap");
+	lua_getfield(L, idx, "name");
+	/* A frontend and a backend may have the same name. */
+	px = proxy_named(L, lua_tostring(L, -1), (unsigned)lua_tointeger(L, -2));
+	lua_pop(L, 2);
 	return px;
 }
 
@@ -458,7 +466,7 @@ static struct px_server *server_of(lua_State *L, int idx)
 
 	luaL_checktype(L, idx, LUA_TTABLE);
 	lua_getfield(L, idx, "proxy");
-	px = proxy_of(L, lua_gettop(L));
+	px = proxy_named(L, lua_tostring(L, -1), PX_CAP_BE);
 	lua_pop(L, 1);
 	lua_getfield(L, idx, "name");
 	name = lua_tostring(L, -1);
@@ -561,9 +569,11 @@ static int server_is_draining(lua_State *L)
 static int server_get_stats(lua_State *L)
 {
 	struct px_server *srv = server_of(L, 1);
+	char buf[32];
 
 	lua_newtable(L);
-	lua_pushstring(L, px_server_state_str(srv));
+	/* The words of "show stat" ("no check", "UP 1/3"...), as HAProxy's. */
+	lua_pushstring(L, px_stats_srv_status(srv, buf, sizeof(buf)));
 	lua_setfield(L, -2, "status");
 	lua_pushinteger(L, (lua_Integer)srv->weight);
 	lua_setfield(L, -2, "weight");
@@ -601,6 +611,8 @@ static void push_proxy(lua_State *L, const struct px_proxy *px)
 	lua_setfield(L, -2, "name");
 	lua_pushinteger(L, (lua_Integer)px->uuid);
 	lua_setfield(L, -2, "uuid");
+	lua_pushinteger(L, (lua_Integer)(px->cap & (PX_CAP_FE | PX_CAP_BE)));
+	lua_setfield(L, -2, "_cap");
 	lua_createtable(L, 0, (int)px->nsrv);
 	for (i = 0; i < px->nsrv; i++) {
 		push_server(L, px->srv[i]);
