@@ -218,6 +218,7 @@ int hl_inst_check_names(struct px_lua_inst *in, char **err);
 void hl_snap_take(struct lua_snap *sn, const struct px_hmsg *hm, int with_arena);
 void hl_snap_restore(struct lua_snap *sn, struct px_hmsg *hm);
 void hl_snap_free(struct lua_snap *sn);
+void hl_snap_release(struct lua_snap *sn);
 
 /* hlua_core.c: the "core" and "act" tables. */
 void hl_core_open(lua_State *L, struct px_lua_inst *in);

@@ -180,6 +180,19 @@ static void set_call(lua_State *L, struct px_lua_call *c)
 	*(struct px_lua_call **)lua_getextraspace(L) = c;
 }
 
+/* Raises a limit error from the count hook, at the line the call was
+ * running (level 0: a hook has no frame of its own).
+ */
+static void hook_error(lua_State *L, const char *msg, int ms, const char *setting)
+{
+	luaL_where(L, 0);
+	lua_pushfstring(L, "%s %d ms%s (%s)", msg, ms,
+	                strcmp(setting, "tune.lua.burst-timeout") ? "" : " without yielding",
+	                setting);
+	lua_concat(L, 2);
+	lua_error(L);
+}
+
 /* The count hook: every tune.lua.forced-yield instructions, checks the
  * time caps, then gives the event loop back when the call may yield.
  */
@@ -197,7 +210,7 @@ static void count_hook(lua_State *L, lua_Debug *ar)
 	ran = now - c->burst_us;
 	if (c->limit_ms && c->ran_us + ran > (uint64_t)c->limit_ms * 1000) {
 		c->timed_out = 1;
-		luaL_error(L, "execution timeout: ran for more than %d ms (%s)", (int)c->limit_ms,
+		hook_error(L, "execution timeout: ran for more than", (int)c->limit_ms,
 		           c->ctx == LC_ACTION ? "tune.lua.session-timeout" :
 		           c->ctx == LC_SERVICE || c->ctx == LC_CLI ? "tune.lua.service-timeout" :
 		           c->ctx == LC_TASK ? "tune.lua.task-timeout" : "the limit of loading");
@@ -205,8 +218,8 @@ static void count_hook(lua_State *L, lua_Debug *ar)
 	if (c->ctx != LC_LOAD && c->ctx != LC_INIT && cfg->burst_ms &&
 	    ran > (uint64_t)cfg->burst_ms * 1000) {
 		c->timed_out = 1;
-		luaL_error(L, "execution timeout: ran for more than %d ms without yielding "
-		           "(tune.lua.burst-timeout)", (int)cfg->burst_ms);
+		hook_error(L, "execution timeout: ran for more than", (int)cfg->burst_ms,
+		           "tune.lua.burst-timeout");
 	}
 	if (c->yieldable && lua_isyieldable(L)) {
 		c->wait = LW_FORCED;
@@ -282,9 +295,10 @@ int hl_call_run(struct px_lua_call *c, int nargs, int *nres)
 	lua_sethook(c->T, count_hook, LUA_MASKCOUNT,
 	            in->cfg.forced_yield ? (int)in->cfg.forced_yield : 10000);
 	st = lua_resume(c->T, in->L, nargs, nres);
-	c->ran_us += hl_now_us() - t0;   /* Lua time only, sleeps excluded */
+	t0 = hl_now_us() - t0;
+	c->ran_us += t0;   /* Lua time only, sleeps excluded */
 	if (c->name)
-		c->name->time_us += hl_now_us() - t0;
+		c->name->time_us += t0;
 	if (st == LUA_YIELD && c->name)
 		c->name->yields++;
 	return st;
@@ -305,8 +319,8 @@ void hl_call_end(struct px_lua_call *c)
 		hl_applet_free(c->applet);
 		c->applet = NULL;
 	}
-	hl_snap_free(&c->undo);
-	hl_snap_free(&c->park);
+	hl_snap_release(&c->undo);
+	hl_snap_release(&c->park);
 	if (c->timer.fn && c->timer.idx >= 0 && px_lua_loop)
 		px_timer_del(px_lua_loop, &c->timer);
 	if (c->T) {
@@ -317,7 +331,14 @@ void hl_call_end(struct px_lua_call *c)
 			in->idle_ref[in->nidle] = c->tref;
 			in->nidle++;
 		} else {
+			int oom = lua_status(c->T) == LUA_ERRMEM;
+
 			luaL_unref(in->L, LUA_REGISTRYINDEX, c->tref);
+			/* What a call that ran out of memory built is garbage
+			 * now: give it back before the next call needs room.
+			 */
+			if (oom)
+				lua_gc(in->L, LUA_GCCOLLECT, 0);
 		}
 		c->T = NULL;
 	}
@@ -373,6 +394,11 @@ int hl_check_yield(lua_State *L, const char *fn)
 
 /* --- heads: undo and park -------------------------------------------------- */
 
+/* One buffer is kept aside for the next call, so that an action editing
+ * a head costs no allocation.
+ */
+static struct lua_snap spare;
+
 /* Copies the view <hm> (and its arena bytes when <with_arena>) into <sn>.
  * Pointers into the arena stay valid once restored, since the arena is
  * append-only and restored in place.
@@ -384,6 +410,12 @@ void hl_snap_take(struct lua_snap *sn, const struct px_hmsg *hm, int with_arena)
 	size_t need = sizeof(*hm) + fsz + asz;
 	char *p;
 
+	if (!sn->mem && spare.mem) {
+		sn->mem = spare.mem;
+		sn->size = spare.size;
+		spare.mem = NULL;
+		spare.size = 0;
+	}
 	if (sn->size < need) {
 		p = realloc(sn->mem, need);
 		if (!p) {
@@ -427,6 +459,17 @@ void hl_snap_free(struct lua_snap *sn)
 {
 	free(sn->mem);
 	memset(sn, 0, sizeof(*sn));
+}
+
+void hl_snap_release(struct lua_snap *sn)
+{
+	if (sn->mem && !spare.mem && sn->size <= 16384) {
+		spare.mem = sn->mem;
+		spare.size = sn->size;
+		memset(sn, 0, sizeof(*sn));
+		return;
+	}
+	hl_snap_free(sn);
 }
 
 /* --- instances ---------------------------------------------------------------- */
