@@ -837,7 +837,6 @@ struct px_lua_inst *hl_inst_build(const struct px_lua_cfg *cfg, const struct px_
 			goto fail;
 	}
 	lua_settop(in->L, 0);
-	in->id = ++inst_counter;
 	return in;
 fail:
 	if (in->L && lua_gettop(in->L) > 0)
@@ -1212,6 +1211,8 @@ void px_lua_gen_publish(struct px_gen *gen, struct px_loop *loop)
 		return;
 	if (in) {
 		hl_inst_ref(in);
+		if (!in->id)
+			in->id = ++inst_counter;   /* numbered when it runs */
 		hl_tasks_start(in, loop);
 	}
 	px_lua_cur = in;
@@ -1252,6 +1253,7 @@ int px_lua_reload(const char *file, char **err)
 		px_gen_cur->lua = in;
 		hl_inst_unref(old);
 	}
+	in->id = ++inst_counter;
 	hl_tasks_start(in, px_lua_loop);
 	px_lua_cur = in;
 	hl_tasks_stop(old);
