@@ -151,6 +151,7 @@ struct px_proxy {
 	char *uid_hdr;                  /* "unique-id-header" NAME, or NULL */
 	int log_at_accept;              /* default format: log the connection */
 	uint32_t uuid;                  /* position in the configuration */
+	uint32_t tcp_inspect_ms;        /* tcp-request inspect-delay, 0: none */
 	struct px_rules *rules;         /* ACLs and rules, NULL when none */
 	struct px_cookie *ck;           /* "cookie" persistence, NULL when none */
 	struct px_capture *req_caps;    /* request captures, in %hr order */

@@ -76,6 +76,7 @@ enum px_sc_state {
 #define PX_STF_REQ_WHOLE    0x4000000 /* the whole request body is in the buffer */
 #define PX_STF_LUA_WAIT     0x8000000 /* rules wait on a Lua action (s->lua) */
 #define PX_STF_LUA_PRIV     0x10000000 /* Lua private data is kept for it */
+#define PX_STF_INSPECT      0x20000000 /* TCP: tcp-request content rules pending */
 
 struct px_stream {
 	struct px_sess *sess;

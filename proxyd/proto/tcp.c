@@ -15,14 +15,12 @@
 #include "proto/stream.h"
 #include "proto/tcp.h"
 #include "rules/rules.h"
+#include "script/hlua.h"
 
-/* Starts a TCP mode stream right after the accept. */
-void px_tcp_start(struct px_stream *s)
+/* Chooses the backend of a TCP stream. */
+static void tcp_choose_backend(struct px_stream *s)
 {
 	s->be = s->fe->rules ? px_rules_tcp_backend(s) : s->fe->defbe;
-	s->rq = PX_RQ_TUNNEL;
-	s->rs = PX_RS_NONE;
-	s->t_cli_act = s->t_start;
 	if (!s->be) {
 		px_stream_term(s, 'S', 'C');
 		s->flags |= PX_STF_ABORT;
@@ -31,6 +29,22 @@ void px_tcp_start(struct px_stream *s)
 	s->be->beconn++;
 	s->be->cum_beconn++;
 	px_counters_be_enter(s);
+}
+
+/* Starts a TCP mode stream right after the accept: the backend is chosen
+ * at once, or after the tcp-request content rules when there are some.
+ */
+void px_tcp_start(struct px_stream *s)
+{
+	s->rq = PX_RQ_TUNNEL;
+	s->rs = PX_RS_NONE;
+	s->t_cli_act = s->t_start;
+	if (s->fe->rules && s->fe->rules->tcp_req.first) {
+		s->flags |= PX_STF_INSPECT;
+		s->exp_req = px_tick_add(s->t_start, s->fe->tcp_inspect_ms);
+		return;
+	}
+	tcp_choose_backend(s);
 }
 
 /* Moves bytes from <from>'s buffer to <to>. Returns 1 on progress, -1 on
@@ -120,6 +134,70 @@ static uint32_t side_timeout(uint32_t tunnel, uint32_t normal, uint32_t fin, int
 	return tunnel ? tunnel : normal;
 }
 
+static int receive(struct px_conn *c, uint64_t *count);
+static void tcp_end(struct px_stream *s, int abort);
+
+/* The tcp-request content rules of a stream in inspection: they run once
+ * data came (or at once without tcp-request inspect-delay, or when the
+ * delay is over, the buffer full, or the client done). Returns 1 when the
+ * stream goes on to its backend, 0 while it waits, -1 when it ended.
+ */
+static int inspect(struct px_stream *s)
+{
+	struct px_sess *sess = s->sess;
+	struct px_conn *c = &sess->cli;
+	uint64_t now = sess->loop->now_ms;
+	int r;
+
+	if (s->flags & PX_STF_LUA_WAIT) {
+		if (!px_lua_ready(s))
+			goto wait;
+		s->flags &= ~PX_STF_LUA_WAIT;
+	} else {
+		r = receive(c, &s->bytes_in);
+		if (r < 0) {
+			px_stream_term(s, 'C', 'R');
+			tcp_end(s, 1);
+			return -1;
+		}
+		if (s->fe->tcp_inspect_ms && !c->buf.len && !(c->flags & PX_CF_RD_EOF) &&
+		    now < s->exp_req)
+			goto wait;
+	}
+	r = px_rules_tcp_content(s);
+	if (r == 2) {
+		if (px_lua_park(s, NULL) < 0) {
+			px_lua_stream_release(s);
+			r = -1;
+		} else {
+			s->flags |= PX_STF_LUA_WAIT;
+			goto wait;
+		}
+	}
+	if (r) {
+		if (!(s->flags & PX_STF_ABORT))
+			px_stream_term(s, r < 0 ? 'P' : 'L', 'R');
+		tcp_end(s, 1);
+		return -1;
+	}
+	s->flags &= ~PX_STF_INSPECT;
+	s->exp_req = 0;
+	tcp_choose_backend(s);
+	if (s->flags & PX_STF_ABORT) {
+		tcp_end(s, 1);
+		return -1;
+	}
+	return 1;
+wait:
+	if (px_sess_poll(sess, !(s->flags & PX_STF_LUA_WAIT), 0) < 0) {
+		px_stream_term(s, 'R', 'R');
+		tcp_end(s, 1);
+		return -1;
+	}
+	px_sess_set_timer(sess, s->flags & PX_STF_LUA_WAIT ? 0 : s->exp_req);
+	return 0;
+}
+
 void px_tcp_process(struct px_stream *s)
 {
 	struct px_sess *sess = s->sess;
@@ -135,6 +213,11 @@ void px_tcp_process(struct px_stream *s)
 		tcp_end(s, 1);
 		return;
 	}
+	if ((s->flags & PX_STF_INSPECT) && inspect(s) <= 0)
+		return;
+	be = s->be;
+	tunnel = s->tun_timeout ? s->tun_timeout : be->to.tunnel;
+	srv_to = s->srv_timeout ? s->srv_timeout : be->to.server;
 	do {
 		progress = 0;
 		if (++rounds > PX_STREAM_ROUNDS) {

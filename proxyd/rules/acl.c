@@ -95,6 +95,7 @@ struct px_rules *px_rules_get(struct px_cfg_ctx *ctx, struct px_proxy *px)
 	r->http_res.tail = &r->http_res.first;
 	r->legacy_res.tail = &r->legacy_res.first;
 	r->after_res.tail = &r->after_res.first;
+	r->tcp_req.tail = &r->tcp_req.first;
 	px->rules = r;
 	return r;
 }

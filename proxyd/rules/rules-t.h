@@ -149,6 +149,7 @@ struct px_rules {
 	struct px_rule_list http_res;      /* http-response */
 	struct px_rule_list legacy_res;    /* rsprep, rspdel, rspadd... */
 	struct px_rule_list after_res;     /* http-after-response */
+	struct px_rule_list tcp_req;       /* tcp-request content */
 };
 
 #endif

@@ -212,7 +212,7 @@ static enum px_act_ret traced_rule(const struct px_rule *r, struct px_rules_run 
 	return ret;
 }
 
-static enum px_act_ret run_list(const struct px_rule_list *l, struct px_rules_run *run)
+enum px_act_ret px_rules_run_list(const struct px_rule_list *l, struct px_rules_run *run)
 {
 	const struct px_rule *r;
 
@@ -276,13 +276,13 @@ static enum px_act_ret request_rules(struct px_proxy *px, struct px_rules_run *r
 	if (!r)
 		return PX_ACT_CONT;
 	run->px = px;
-	ret = run_list(&r->http_req, run);
+	ret = px_rules_run_list(&r->http_req, run);
 	if (ret == PX_ACT_DONE || ret == PX_ACT_ERR || ret == PX_ACT_YIELD)
 		return ret;
 	ret = run_legacy(&r->legacy_req, run);
 	if (ret != PX_ACT_CONT)
 		return ret;
-	ret = run_list(&r->redirect, run);
+	ret = px_rules_run_list(&r->redirect, run);
 	return ret == PX_ACT_STOP ? PX_ACT_CONT : ret;
 }
 
@@ -412,7 +412,7 @@ static enum px_act_ret response_rules(struct px_proxy *px, struct px_rules_run *
 	if (!r)
 		return PX_ACT_CONT;
 	run->px = px;
-	ret = run_list(&r->http_res, run);
+	ret = px_rules_run_list(&r->http_res, run);
 	if (ret == PX_ACT_DONE || ret == PX_ACT_ERR || ret == PX_ACT_YIELD)
 		return ret;
 	return run_legacy(&r->legacy_res, run);
@@ -425,9 +425,9 @@ static void after_rules(struct px_stream *s, struct px_rules_run *run)
 	run->after = 1;
 	run->can_yield = 0;    /* the response is on its way: no waiting */
 	if (be && be->rules)
-		run_list(&be->rules->after_res, run);
+		px_rules_run_list(&be->rules->after_res, run);
 	if (fe != be && fe->rules)
-		run_list(&fe->rules->after_res, run);
+		px_rules_run_list(&fe->rules->after_res, run);
 }
 
 int px_rules_response(struct px_stream *s, struct px_hmsg *req, struct px_hmsg *hm)

@@ -46,6 +46,13 @@ extern struct px_trace *px_trace_cur;
  */
 int px_rules_request(struct px_stream *s, struct px_hmsg *hm);
 
+/* tcp-request content rules of a TCP mode frontend (tcp_act.c). Returns
+ * 0 to go on, 1 when the connection is to be closed (reject, a Lua
+ * action's deny/abort/done), -1 on an internal error, 2 when an action
+ * waits (as px_rules_request()).
+ */
+int px_rules_tcp_content(struct px_stream *s);
+
 /* use_backend for a TCP stream (conditions on the connection only). */
 struct px_proxy *px_rules_tcp_backend(struct px_stream *s);
 
@@ -66,6 +73,9 @@ void px_rules_refused(const struct px_rule *r, const char *what);
 
 /* Joins args into the rule's text, for "show rules". */
 char *px_rules_text(struct px_cfg_ctx *ctx, char **args, int nargs);
+
+/* Runs the rules of a list in order (conditions, hit counters, traces). */
+enum px_act_ret px_rules_run_list(const struct px_rule_list *l, struct px_rules_run *run);
 
 /* Appends a rule to a list. */
 void px_rule_append(struct px_rule_list *l, struct px_rule *r);

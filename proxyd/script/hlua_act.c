@@ -55,13 +55,16 @@ static int parse_common(struct px_rule *r, char **args, int nargs, unsigned use,
 		return -1;
 	reg = hl_reg_of(ctx->gen->lua, n);
 	if (kind == LK_ACTION) {
-		uint8_t want = use == PX_USE_REQ ? LUA_ACT_HTTP_REQ : LUA_ACT_HTTP_RES;
+		uint8_t want = use == PX_USE_REQ ? LUA_ACT_HTTP_REQ :
+		               use == PX_USE_RES ? LUA_ACT_HTTP_RES : LUA_ACT_TCP_REQ;
 
 		if (!(reg->dirs & want)) {
 			px_strfmt(err, "the Lua action '%s' was not registered for %s (its "
 			          "core.register_action list lacks \"%s\")", name,
-			          use == PX_USE_REQ ? "http-request" : "http-response",
-			          use == PX_USE_REQ ? "http-req" : "http-res");
+			          use == PX_USE_REQ ? "http-request" : use == PX_USE_RES ?
+			          "http-response" : "tcp-request content",
+			          use == PX_USE_REQ ? "http-req" : use == PX_USE_RES ? "http-res" :
+			          "tcp-req");
 			return -1;
 		}
 	}
@@ -146,9 +149,11 @@ int px_lua_park(struct px_stream *s, const struct px_hmsg *hm)
 
 	if (!c)
 		return -1;
-	hl_snap_take(&c->park, hm, 1);
-	if (c->park.nhdr == UINT32_MAX)
-		return -1;
+	if (hm) {
+		hl_snap_take(&c->park, hm, 1);
+		if (c->park.nhdr == UINT32_MAX)
+			return -1;
+	}
 	if (c->wait == LW_SLEEP)
 		px_timer_set(s->sess->loop, &c->timer, c->wake_ms);
 	else

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include "cfg/cfg.h"
+#include "core/buf.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "proto/errors.h"
@@ -30,6 +31,7 @@
 #define MT_FETCH "proxyd.txn.fetches"
 #define MT_CONV  "proxyd.txn.converters"
 #define MT_REPLY "proxyd.txn.reply"
+#define MT_CHAN  "proxyd.txn.channel"
 
 struct lua_txn {
 	struct px_lua_call *c;     /* NULL once the call ended */
@@ -44,7 +46,7 @@ struct lua_sub {
 };
 
 /* User value slots of a txn, where its views are kept once made. */
-enum { UV_HTTP = 1, UV_F, UV_SF, UV_C, UV_SC, UV_NB = UV_SC };
+enum { UV_HTTP = 1, UV_F, UV_SF, UV_C, UV_SC, UV_REQ, UV_NB = UV_REQ };
 
 static struct px_lua_call *txn_call(lua_State *L, struct lua_txn *t)
 {
@@ -666,6 +668,145 @@ static int conv_index(lua_State *L)
 	return kw_index(L, 0);
 }
 
+/* --- txn.req: the bytes of a TCP connection (tcp-request content) ------- */
+
+static struct px_buf *chan_buf(lua_State *L, struct px_lua_call **cp)
+{
+	struct px_lua_call *c = check_sub(L, 1, MT_CHAN);
+
+	if (!c->s || !c->sctx || c->sctx->phase != PX_USE_CONN)
+		luaL_error(L, "txn.req is only available in tcp-request content actions");
+	if (cp)
+		*cp = c;
+	return &c->s->sess->cli.buf;
+}
+
+static int chan_dup(lua_State *L)
+{
+	struct px_buf *b = chan_buf(L, NULL);
+
+	lua_pushlstring(L, b->area ? px_buf_data(b) : "", b->area ? b->len : 0);
+	return 1;
+}
+
+static int chan_get(lua_State *L)
+{
+	struct px_buf *b = chan_buf(L, NULL);
+
+	lua_pushlstring(L, b->area ? px_buf_data(b) : "", b->area ? b->len : 0);
+	if (b->area && b->len)
+		px_buf_consume(b, b->len);
+	return 1;
+}
+
+static int chan_getline(lua_State *L)
+{
+	struct px_buf *b = chan_buf(L, NULL);
+	const char *p = b->area ? px_buf_data(b) : NULL;
+	const char *nl = p ? memchr(p, '\n', b->len) : NULL;
+	uint32_t n;
+
+	if (!nl) {
+		lua_pushnil(L);
+		return 1;
+	}
+	n = (uint32_t)(nl - p) + 1;
+	lua_pushlstring(L, p, n);
+	px_buf_consume(b, n);
+	return 1;
+}
+
+static int chan_len(lua_State *L)
+{
+	struct px_buf *b = chan_buf(L, NULL);
+
+	lua_pushinteger(L, b->area ? (lua_Integer)b->len : 0);
+	return 1;
+}
+
+static int chan_is_full(lua_State *L)
+{
+	struct px_buf *b = chan_buf(L, NULL);
+
+	lua_pushboolean(L, b->area && b->len >= px_bufsize);
+	return 1;
+}
+
+static int chan_is_resp(lua_State *L)
+{
+	chan_buf(L, NULL);
+	lua_pushboolean(L, 0);
+	return 1;
+}
+
+/* Writes <n> bytes of <p> in place of the data (set), after it (append)
+ * or before it (send: what is sent goes out first). Returns the bytes
+ * written, or -1 when they do not fit in the buffer.
+ */
+static int chan_write(lua_State *L, int where)
+{
+	struct px_buf *b = chan_buf(L, NULL);
+	size_t n;
+	const char *p = luaL_checklstring(L, 2, &n);
+	uint32_t keep;
+
+	if (!b->area && px_buf_alloc(b) < 0)
+		return luaL_error(L, "out of memory");
+	keep = where == 0 ? 0 : b->len;
+	if (keep + n > b->size) {
+		lua_pushinteger(L, -1);
+		return 1;
+	}
+	if (where == 0) {
+		b->head = 0;
+		b->len = 0;
+	}
+	if (where >= 0) {
+		if (px_buf_room(b) < n)
+			px_buf_realign(b, 0);
+		memcpy(px_buf_tail(b), p, n);
+	} else if (b->head >= n) {
+		b->head -= (uint32_t)n;
+		memcpy(px_buf_data(b), p, n);
+	} else {
+		memmove(b->area + n, px_buf_data(b), b->len);
+		b->head = 0;
+		memcpy(b->area, p, n);
+	}
+	b->len += (uint32_t)n;
+	lua_pushinteger(L, (lua_Integer)n);
+	return 1;
+}
+
+static int chan_set(lua_State *L)
+{
+	return chan_write(L, 0);
+}
+
+static int chan_append(lua_State *L)
+{
+	return chan_write(L, 1);
+}
+
+static int chan_send(lua_State *L)
+{
+	return chan_write(L, -1);
+}
+
+static const luaL_Reg chan_methods[] = {
+	{ "dup", chan_dup },
+	{ "get", chan_get },
+	{ "getline", chan_getline },
+	{ "get_in_len", chan_len },
+	{ "input", chan_len },
+	{ "is_full", chan_is_full },
+	{ "is_resp", chan_is_resp },
+	{ "set", chan_set },
+	{ "append", chan_append },
+	{ "send", chan_send },
+	{ NULL, NULL },
+};
+
 /* --- txn ------------------------------------------------------------------------------ */
 
 static int txn_index(lua_State *L)
@@ -681,6 +822,7 @@ static int txn_index(lua_State *L)
 		{ "sf", UV_SF, MT_FETCH, 1 },
 		{ "c", UV_C, MT_CONV, 0 },
 		{ "sc", UV_SC, MT_CONV, 1 },
+		{ "req", UV_REQ, MT_CHAN, 0 },
 	};
 	struct lua_txn *t = luaL_checkudata(L, 1, MT_TXN);
 	const char *k;
@@ -990,6 +1132,8 @@ static void rb_put(struct rbuf *o, const char *s, size_t n)
 		o->overflow = 1;
 		return;
 	}
+	if (!n)
+		return;
 	memcpy(o->p + o->len, s, n);
 	o->len += (uint32_t)n;
 }
@@ -1033,7 +1177,7 @@ int hl_reply_send(lua_State *L, struct px_lua_call *c, int idx)
 	char num[32];
 	int keep;
 
-	if (!s || !c->run)
+	if (!s || !c->run || !c->sctx || c->sctx->phase == PX_USE_CONN)
 		return luaL_error(L, "no HTTP transaction to reply to");
 	idx = lua_absindex(L, idx);
 	lua_getfield(L, idx, "status");
@@ -1193,6 +1337,11 @@ void hl_txn_open(lua_State *L, struct px_lua_inst *in)
 
 	luaL_newmetatable(L, MT_REPLY);
 	luaL_newlib(L, reply_methods);
+	lua_setfield(L, -2, "__index");
+	lua_pop(L, 1);
+
+	luaL_newmetatable(L, MT_CHAN);
+	luaL_newlib(L, chan_methods);
 	lua_setfield(L, -2, "__index");
 	lua_pop(L, 1);
 
