@@ -1117,6 +1117,22 @@ void px_http_process(struct px_stream *s)
 	int progress, rounds = 0;
 
 	check_timeouts(s);
+	if ((s->flags & PX_STF_LUA_WAIT) && !(s->flags & PX_STF_ABORT) && px_lua_wants_body(s)) {
+		/* A Lua service reads the body: bytes may only be appended
+		 * (the parked head points into the buffer), so a full
+		 * buffer ends the wait as the end of the body does.
+		 */
+		int got = c->buf.area && !px_buf_room(&c->buf);
+
+		if (!got && (c->flags & PX_CF_RD_READY) && !(c->flags & PX_CF_RD_EOF))
+			got = cli_read(s);
+		if (got || (c->flags & PX_CF_RD_EOF))
+			px_lua_body_came(s);
+		/* All of it came: the answer may keep the connection. */
+		if (s->req_body == PX_BODY_CLEN && c->buf.len >= s->req.hdr_len &&
+		    c->buf.len - s->req.hdr_len >= s->req_left)
+			s->flags |= PX_STF_REQ_WHOLE;
+	}
 	if ((s->flags & PX_STF_LUA_WAIT) && !(s->flags & PX_STF_ABORT)) {
 		/* The rules wait on Lua: nothing moves until it goes on. */
 		if (!px_lua_ready(s)) {

@@ -110,6 +110,7 @@ struct px_lua_inst {
 	struct px_list tasks;      /* struct lua_task running */
 	int loading;               /* scripts being loaded: register_* allowed */
 	int started;               /* its tasks were started */
+	int inited;                /* its register_init functions ran */
 	int txn_mt, http_mt, fetch_mt, conv_mt, applet_mt, reply_mt, cli_mt;
 	int fetch_cache;           /* registry ref: name -> closure (txn.f...) */
 	int expr_cache;            /* registry ref: text -> px_expr lightuserdata */
@@ -138,6 +139,7 @@ enum lua_wait {
 	LW_YIELD,                  /* core.yield() */
 	LW_SLEEP,                  /* core.msleep() / core.sleep() */
 	LW_AGAIN,                  /* an action returned act.YIELD */
+	LW_BODY,                   /* applet:receive() waits for body bytes */
 };
 
 /* A head as a call found it, to undo its edits on error or to park it. */
@@ -212,6 +214,8 @@ int hl_check_yield(lua_State *L, const char *fn);
 void hl_tasks_start(struct px_lua_inst *in, struct px_loop *loop);
 void hl_tasks_stop(struct px_lua_inst *in);
 extern const struct px_lua_file *hl_build_failed;
+extern struct px_gen *hl_view_gen;
+int hl_inst_init(struct px_lua_inst *in, struct px_gen *gen, char **err);
 struct px_lua_inst *hl_inst_build(const struct px_lua_cfg *cfg, const struct px_lua_inst *from,
                                    const char *reread, char **err);
 int hl_inst_check_names(struct px_lua_inst *in, char **err);

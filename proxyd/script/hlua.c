@@ -751,11 +751,11 @@ const struct px_lua_file *hl_build_failed;
 struct px_lua_inst *hl_inst_build(const struct px_lua_cfg *cfg, const struct px_lua_inst *from,
                                    const char *reread, char **err)
 {
-	hl_build_failed = NULL;
 	struct px_lua_inst *in = calloc(1, sizeof(*in));
 	const struct px_lua_file *f;
-	int nfiles = 0, i;
+	int nfiles = 0;
 
+	hl_build_failed = NULL;
 	if (!in) {
 		px_strfmt(err, "out of memory");
 		return NULL;
@@ -831,11 +831,6 @@ struct px_lua_inst *hl_inst_build(const struct px_lua_cfg *cfg, const struct px_
 	}
 	in->loading = 0;
 	hl_build_failed = NULL;
-	for (i = 0; i < in->ninit; i++) {
-		lua_rawgeti(in->L, LUA_REGISTRYINDEX, in->init_refs[i]);
-		if (run_protected(in, 0, "core.register_init function", err) < 0)
-			goto fail;
-	}
 	lua_settop(in->L, 0);
 	return in;
 fail:
@@ -843,6 +838,31 @@ fail:
 		lua_settop(in->L, 0);
 	inst_free(in);
 	return NULL;
+}
+
+/* The generation core.proxies and core.backends show while register_init
+ * functions run: the one being loaded, not yet running.
+ */
+struct px_gen *hl_view_gen;
+
+/* Runs the register_init functions of a new instance, once, with <gen>
+ * as the configuration they see. Returns 0, or -1 with <err> set.
+ */
+int hl_inst_init(struct px_lua_inst *in, struct px_gen *gen, char **err)
+{
+	int i, r = 0;
+
+	if (in->inited)
+		return 0;
+	in->inited = 1;
+	hl_view_gen = gen;
+	for (i = 0; i < in->ninit && !r; i++) {
+		lua_rawgeti(in->L, LUA_REGISTRYINDEX, in->init_refs[i]);
+		r = run_protected(in, 0, "core.register_init function", err);
+	}
+	hl_view_gen = NULL;
+	lua_settop(in->L, 0);
+	return r;
 }
 
 /* --- tasks ------------------------------------------------------------------------ */
@@ -1193,6 +1213,16 @@ int px_lua_cfg_finish(struct px_cfg_ctx *ctx)
 			nerr++;
 		}
 	}
+	/* Once every proxy is known: register_init functions see them. */
+	if (!nerr && ctx->gen->lua) {
+		char *err = NULL;
+
+		if (hl_inst_init(ctx->gen->lua, ctx->gen, &err) < 0) {
+			px_cfg_error(ctx, "%s", err);
+			free(err);
+			nerr++;
+		}
+	}
 	parse_ctx = NULL;
 	return nerr;
 }
@@ -1243,6 +1273,10 @@ int px_lua_reload(const char *file, char **err)
 	in = hl_inst_build(&old->cfg, file ? old : NULL, file, err);
 	if (!in)
 		return -1;
+	if (hl_inst_init(in, px_gen_cur, err) < 0) {
+		hl_inst_unref(in);
+		return -1;
+	}
 	if (hl_inst_check_names(in, err) < 0) {
 		hl_inst_unref(in);
 		return -1;

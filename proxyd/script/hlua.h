@@ -48,6 +48,12 @@ void px_lua_unpark(struct px_stream *s, struct px_hmsg *hm);
 /* Whether the Lua call <s> waits on may go on now (its sleep ended). */
 int px_lua_ready(const struct px_stream *s);
 
+/* A service waits for request body bytes (applet:receive()): the stream
+ * reads meanwhile, and tells when some came or the client is done.
+ */
+int px_lua_wants_body(const struct px_stream *s);
+void px_lua_body_came(struct px_stream *s);
+
 /* Drops what a stream holds of Lua (a call in progress). */
 void px_lua_stream_release(struct px_stream *s);
 

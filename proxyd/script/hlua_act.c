@@ -169,7 +169,18 @@ void px_lua_unpark(struct px_stream *s, struct px_hmsg *hm)
 
 int px_lua_ready(const struct px_stream *s)
 {
-	return !s->lua || s->lua->wait != LW_SLEEP;
+	return !s->lua || (s->lua->wait != LW_SLEEP && s->lua->wait != LW_BODY);
+}
+
+int px_lua_wants_body(const struct px_stream *s)
+{
+	return s->lua && s->lua->wait == LW_BODY;
+}
+
+void px_lua_body_came(struct px_stream *s)
+{
+	if (s->lua && s->lua->wait == LW_BODY)
+		s->lua->wait = LW_NONE;
 }
 
 static void call_free(struct px_lua_call *c)

@@ -197,13 +197,53 @@ static const char *body_avail(struct lua_applet *a, size_t *len)
 	return px_buf_data(b) + s->req.hdr_len + a->body_off;
 }
 
+/* Whether more of the body may still come into the buffer: a
+ * Content-Length body not all there, from a client still sending, with
+ * room left, and a call that may wait.
+ */
+static int body_may_grow(lua_State *L, struct lua_applet *a)
+{
+	struct px_stream *s = a->c->s;
+	struct px_buf *b = &s->sess->cli.buf;
+	size_t have = b->len > s->req.hdr_len ? b->len - s->req.hdr_len : 0;
+
+	return s->req_body == PX_BODY_CLEN && have < s->req_left &&
+	       !(s->sess->cli.flags & PX_CF_RD_EOF) && (!b->area || px_buf_room(b)) &&
+	       a->c->yieldable && lua_isyieldable(L);
+}
+
+static int applet_receive(lua_State *L);
+static int applet_getline(lua_State *L);
+
+static int receive_k(lua_State *L, int status, lua_KContext k)
+{
+	(void)status;
+	return k ? applet_getline(L) : applet_receive(L);
+}
+
+/* Waits for more body bytes: the stream reads while the call waits. */
+static int wait_body(lua_State *L, struct lua_applet *a, int getline)
+{
+	a->c->wait = LW_BODY;
+	return lua_yieldk(L, 0, getline, receive_k);
+}
+
+/* applet:receive([n]): n bytes (fewer only at the end of the body), or
+ * the rest of the body.
+ */
 static int applet_receive(lua_State *L)
 {
 	struct lua_applet *a = check_applet(L);
 	lua_Integer want = luaL_optinteger(L, 2, -1);
-	size_t len;
+	struct px_stream *s = a->c->s;
+	size_t len, left = s->req_body == PX_BODY_CLEN && s->req_left > a->body_off ?
+	                   (size_t)s->req_left - a->body_off : 0;
 	const char *p = body_avail(a, &len);
 
+	if (want >= 0 && (size_t)want < left)
+		left = (size_t)want;
+	if (len < left && body_may_grow(L, a))
+		return wait_body(L, a, 0);
 	if (want >= 0 && (size_t)want < len)
 		len = (size_t)want;
 	lua_pushlstring(L, p ? p : "", len);
@@ -211,6 +251,7 @@ static int applet_receive(lua_State *L)
 	return 1;
 }
 
+/* applet:getline(): up to a line feed included, or the rest of the body. */
 static int applet_getline(lua_State *L)
 {
 	struct lua_applet *a = check_applet(L);
@@ -218,6 +259,8 @@ static int applet_getline(lua_State *L)
 	const char *p = body_avail(a, &len);
 	const char *nl = p ? memchr(p, '\n', len) : NULL;
 
+	if (!nl && body_may_grow(L, a))
+		return wait_body(L, a, 1);
 	if (nl)
 		len = (size_t)(nl - p) + 1;
 	lua_pushlstring(L, p ? p : "", len);

@@ -278,6 +278,49 @@ static int core_get_var(lua_State *L)
 	return hl_push_smp(L, &smp);
 }
 
+/* core.set_var("proc.NAME", value) and core.unset_var("proc.NAME"). */
+static int proc_var(lua_State *L, int set)
+{
+	size_t len;
+	const char *n = luaL_checklstring(L, 1, &len);
+	char *err = NULL;
+	int scope;
+	const char *iname = px_var_intern(n, len, &scope, &err);
+	struct px_smp_ctx ctx = { 0 };
+	struct px_var **list;
+	struct px_smp smp;
+
+	if (!iname) {
+		lua_pushstring(L, err ? err : "invalid variable name");
+		free(err);
+		return lua_error(L);
+	}
+	if (scope != PX_VS_PROC)
+		return luaL_error(L, "core.%s_var works on proc.* variables only",
+		                  set ? "set" : "unset");
+	list = px_var_list(scope, &ctx);
+	if (!list)
+		return 0;
+	if (!set || !hl_to_smp(L, 2, &smp)) {
+		px_var_unset(list, iname);
+		return 0;
+	}
+	if (px_var_set(list, iname, &smp) < 0)
+		return luaL_error(L, "out of memory");
+	return 0;
+}
+
+static int core_set_var(lua_State *L)
+{
+	luaL_checkany(L, 2);
+	return proc_var(L, 1);
+}
+
+static int core_unset_var(lua_State *L)
+{
+	return proc_var(L, 0);
+}
+
 /* --- strings and addresses -------------------------------------------------------- */
 
 struct concat {
@@ -438,7 +481,8 @@ static int core_match_addr(lua_State *L)
 static struct px_proxy *proxy_named(lua_State *L, const char *name, unsigned cap)
 {
 	extern struct px_gen *px_gen_cur;
-	struct px_proxy *px = name && px_gen_cur ? px_proxy_find(px_gen_cur, name, cap) : NULL;
+	struct px_gen *gen = hl_view_gen ? hl_view_gen : px_gen_cur;
+	struct px_proxy *px = name && gen ? px_proxy_find(gen, name, cap) : NULL;
 
 	if (!px)
 		luaL_error(L, "proxy '%s' no longer exists", name ? name : "?");
@@ -629,6 +673,7 @@ static int core_index(lua_State *L)
 {
 	extern struct px_gen *px_gen_cur;
 	const char *k = lua_tostring(L, 2);
+	struct px_gen *gen;
 	unsigned want;
 	struct px_list *e;
 
@@ -643,9 +688,10 @@ static int core_index(lua_State *L)
 	else
 		return 0;
 	lua_newtable(L);
-	if (!px_gen_cur)
+	gen = hl_view_gen ? hl_view_gen : px_gen_cur;
+	if (!gen)
 		return 1;
-	px_list_for_each(e, &px_gen_cur->proxies) {
+	px_list_for_each(e, &gen->proxies) {
 		const struct px_proxy *px = px_container_of(e, struct px_proxy, link);
 
 		if (!(px->cap & want))
@@ -676,6 +722,8 @@ static const luaL_Reg core_fns[] = {
 	{ "sleep", core_sleep },
 	{ "yield", core_yield },
 	{ "get_var", core_get_var },
+	{ "set_var", core_set_var },
+	{ "unset_var", core_unset_var },
 	{ "concat", core_concat },
 	{ "tokenize", core_tokenize },
 	{ "match_addr", core_match_addr },
