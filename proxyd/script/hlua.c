@@ -615,6 +615,20 @@ static int read_file(const char *path, char **text, size_t *len, char **err)
 	return 0;
 }
 
+/* load(chunk [, name [, mode [, env]]]) with the mode forced to "t". */
+static int load_text(lua_State *L)
+{
+	int n = lua_gettop(L);
+
+	lua_settop(L, n < 4 ? 4 : n);
+	lua_pushliteral(L, "t");
+	lua_replace(L, 3);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	return lua_gettop(L);
+}
+
 /* Keeps only os.time, os.clock and os.date, and takes away the loaders of
  * C modules, unless lua-unsafe-libs was given.
  */
@@ -674,6 +688,12 @@ static void open_libs(lua_State *L, int unsafe)
 	lua_setglobal(L, "dofile");
 	lua_pushnil(L);
 	lua_setglobal(L, "loadfile");
+	/* load() of text only: a forged precompiled chunk can crash the
+	 * interpreter, and so the daemon.
+	 */
+	lua_getglobal(L, "load");
+	lua_pushcclosure(L, load_text, 1);
+	lua_setglobal(L, "load");
 }
 
 static void prepend_path(lua_State *L, const char *field, const char *add)
@@ -990,7 +1010,10 @@ static struct px_lua_cfg *cfg_get(struct px_cfg_ctx *ctx)
 	lc->session_ms = 4000;
 	lc->burst_ms = 1000;
 	lc->service_ms = 4000;
-	lc->maxmem = 0;
+	/* HAProxy has no limit by default; a runaway script should not take
+	 * the host's memory: 128 MB unless told otherwise (0: no limit).
+	 */
+	lc->maxmem = 128 * 1024 * 1024;
 	ctx->gen->global.lua = lc;
 	parse_ctx = ctx;
 	return lc;
