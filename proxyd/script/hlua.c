@@ -615,6 +615,27 @@ static int read_file(const char *path, char **text, size_t *len, char **err)
 	return 0;
 }
 
+/* require's searcher of Lua files (package.path), loading text only. */
+static int search_text(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 1);
+	const char *file;
+
+	lua_getglobal(L, "package");
+	lua_getfield(L, -1, "searchpath");
+	lua_pushstring(L, name);
+	lua_getfield(L, -3, "path");
+	lua_call(L, 2, 2);
+	file = lua_tostring(L, -2);
+	if (!file)
+		return 1;   /* the message of searchpath */
+	if (luaL_loadfilex(L, file, "t") != LUA_OK)
+		return luaL_error(L, "error loading module '%s' from file '%s':\n\t%s", name, file,
+		                  lua_tostring(L, -1));
+	lua_pushstring(L, file);
+	return 2;
+}
+
 /* load(chunk [, name [, mode [, env]]]) with the mode forced to "t". */
 static int load_text(lua_State *L)
 {
@@ -682,6 +703,8 @@ static void open_libs(lua_State *L, int unsafe)
 	lua_rawseti(L, -2, 4);
 	lua_pushnil(L);
 	lua_rawseti(L, -2, 3);
+	lua_pushcfunction(L, search_text);
+	lua_rawseti(L, -2, 2);
 	lua_pop(L, 2);
 	/* Running bytecode or reading files from scripts' code. */
 	lua_pushnil(L);
@@ -1101,7 +1124,7 @@ static struct px_lua_inst *parse_inst(void)
 		return parse_ctx->gen->lua;
 	if (!parse_ctx->gen->global.lua)
 		return NULL;
-	if (parse_ctx->gen->global.lua->failed)
+	if (parse_ctx->gen->global.lua->failed || !parse_ctx->gen->global.lua->files)
 		return NULL;
 	in = settle(parse_ctx, &err);
 	if (!in)

@@ -273,6 +273,9 @@ static enum px_act_ret action_result(struct px_lua_call *c, int nres, struct px_
 	case LUA_ACT_YIELD:
 		return run->can_yield ? ACT_AGAIN : PX_ACT_CONT;
 	case LUA_ACT_ERROR:
+		/* A failure the script chose and knows of: counted, not
+		 * logged (as HAProxy), then handled as any failure.
+		 */
 		undo_edits(c, run);
 		if (c->name)
 			c->name->errors++;

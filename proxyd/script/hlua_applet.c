@@ -525,7 +525,7 @@ static int cmd_show_lua(struct px_cli_conn *cc, char **args, int nargs, const ch
 {
 	static const char *const kinds[LK_NB] = { "action", "fetch", "converter", "service", "cli" };
 	struct px_lua_inst *in = px_lua_cur;
-	int json = nargs == 3 && !strcmp(args[2], "json"), k, first = 1;
+	int json = nargs == 3 && !strcmp(args[2], "json"), k, first = 1, ntasks = 0;
 	struct lua_name *n;
 
 	if (nargs > 3 || (nargs == 3 && !json)) {
@@ -534,6 +534,13 @@ static int cmd_show_lua(struct px_cli_conn *cc, char **args, int nargs, const ch
 	}
 	if (json)
 		px_cli_set_json(cc, 1);
+	if (in) {
+		const struct px_list *e;
+
+		/* The tasks running now, started at load or later. */
+		for (e = in->tasks.next; e != &in->tasks; e = e->next)
+			ntasks++;
+	}
 	if (!in) {
 		if (json)
 			px_cli_puts(cc, "{\"loaded\":false}\n");
@@ -544,7 +551,7 @@ static int cmd_show_lua(struct px_cli_conn *cc, char **args, int nargs, const ch
 	if (json) {
 		px_cli_printf(cc, "{\"loaded\":true,\"instance\":%u,\"memory\":%zu,\"memory_peak\":%zu,"
 		              "\"maxmem\":%zu,\"tasks\":%d,\"scripts\":[", in->id, in->mem, in->mem_peak,
-		              in->maxmem, in->ntask);
+		              in->maxmem, ntasks);
 		for (k = 0; k < in->nsrc; k++) {
 			if (k)
 				px_cli_puts(cc, ",");
@@ -552,8 +559,8 @@ static int cmd_show_lua(struct px_cli_conn *cc, char **args, int nargs, const ch
 		}
 		px_cli_puts(cc, "],\"functions\":[");
 	} else {
-		px_cli_printf(cc, "instance: %u\nmemory: %zu\nmemory_peak: %zu\nmaxmem: %zu\n",
-		              in->id, in->mem, in->mem_peak, in->maxmem);
+		px_cli_printf(cc, "instance: %u\nmemory: %zu\nmemory_peak: %zu\nmaxmem: %zu\n"
+		              "tasks: %d\n", in->id, in->mem, in->mem_peak, in->maxmem, ntasks);
 		for (k = 0; k < in->nsrc; k++)
 			px_cli_printf(cc, "script: %s\n", in->src[k].path);
 		px_cli_printf(cc, "# %-9s %-24s %10s %8s %8s %8s %10s\n", "kind", "name", "calls",

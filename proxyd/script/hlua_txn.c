@@ -648,7 +648,17 @@ static int kw_index(lua_State *L, int fetch)
 	if (lua_getfield(L, -1, name) != LUA_TNIL)
 		return 1;
 	lua_pop(L, 1);
-	kw = fetch ? (const void *)px_fetch_find_lua(name) : (const void *)px_conv_find_lua(name);
+	if (!strncmp(name, "lua.", 4) || !strncmp(name, "lua_", 4)) {
+		/* A script's own fetch or converter, "lua.NAME" or lua_NAME. */
+		char kwname[128];
+
+		snprintf(kwname, sizeof(kwname), "lua.%s", name + 4);
+		kw = fetch ? (const void *)px_lua_fetch_find(kwname, strlen(kwname)) :
+		     (const void *)px_lua_conv_find(kwname, strlen(kwname));
+	} else {
+		kw = fetch ? (const void *)px_fetch_find_lua(name) :
+		     (const void *)px_conv_find_lua(name);
+	}
 	if (!kw)
 		return luaL_error(L, "unknown %s '%s'", fetch ? "sample fetch" : "converter", name);
 	lua_pushlightuserdata(L, (void *)kw);
