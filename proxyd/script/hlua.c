@@ -532,6 +532,9 @@ static int cfg_copy(struct px_lua_cfg *dst, const struct px_lua_cfg *src)
 	*dst = *src;
 	dst->files = NULL;
 	dst->tail = &dst->files;
+	/* Names the configuration uses live in its generation, not here. */
+	dst->refs = NULL;
+	dst->nrefs = dst->caprefs = 0;
 	dst->path = src->path ? strdup(src->path) : NULL;
 	dst->cpath = src->cpath ? strdup(src->cpath) : NULL;
 	if ((src->path && !dst->path) || (src->cpath && !dst->cpath))
