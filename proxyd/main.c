@@ -70,6 +70,7 @@ static void print_version(int verbose)
 	       );
 	printf("Event loop: epoll (edge-triggered), one thread\n");
 	printf("Protocols: HTTP/1.0, HTTP/1.1, TCP\n");
+	printf("Lua: %s (one state for the event loop)\n", px_lua_version());
 	printf("Defaults: tune.bufsize 16384, tune.maxrewrite 1024, tune.http.maxhdr 101\n");
 }
 

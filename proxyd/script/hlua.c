@@ -34,6 +34,11 @@ static uint32_t inst_counter;
 /* Loading the scripts and running register_init may take this long. */
 #define LUA_LOAD_MS 10000
 
+const char *px_lua_version(void)
+{
+	return LUA_RELEASE;
+}
+
 uint64_t hl_now_us(void)
 {
 	struct timespec ts;

@@ -68,6 +68,9 @@ void px_lua_cfg_abort(void);
 /* Why "lua.NAME" is not a fetch (<fetch> set) or converter: for errors. */
 void px_lua_explain(int fetch, const char *name, size_t len, char **err);
 
+/* The Lua release proxyd was built with ("Lua 5.4.4"). */
+const char *px_lua_version(void);
+
 /* A generation becomes current: its Lua instance too (tasks start). */
 void px_lua_gen_publish(struct px_gen *gen, struct px_loop *loop);
 /* A generation is freed: its reference on its instance is dropped. */
