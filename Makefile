@@ -123,7 +123,7 @@ UNIT_BIN  := $(UNIT_SRC:testkit/unit/%.c=$(BUILD)/unit/%)
 $(BUILD)/unit/%: testkit/unit/%.c $(PROXYD_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  UNIT    $@"
-	@$(CC) $(CFLAGS) -Iproxyd -o $@ $< $(PROXYD_LIB) $(LDFLAGS) $(PROXYD_LIBS) $(PKG_CMOCKA)
+	@$(CC) $(CFLAGS) $(PKG_LUA_CFLAGS) -Iproxyd -o $@ $< $(PROXYD_LIB) $(LDFLAGS) $(PROXYD_LIBS) $(PKG_CMOCKA)
 
 # pxsh's pure parts are tested alone (testkit/unit/rulediff.c).
 $(BUILD)/unit/rulediff: testkit/unit/rulediff.c $(BUILD)/pxsh/rulediff.o
