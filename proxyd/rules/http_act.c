@@ -1053,16 +1053,12 @@ static int kw_http_rule(char **args, int nargs, struct px_cfg_ctx *ctx, char **e
 		return -1;
 	}
 	rules = px_rules_get(ctx, ctx->px);
-	r = px_gen_alloc(ctx->gen, sizeof(*r));
+	r = px_rule_new(ctx, args, nargs);
 	if (!rules || !r) {
 		px_strfmt(err, "out of memory");
 		return -1;
 	}
 	r->fn = k->fn;
-	r->file = px_gen_strdup(ctx->gen, ctx->file ? ctx->file : "");
-	r->line = ctx->line;
-	r->lid = ctx->line_id;
-	r->text = px_rules_text(ctx, args, nargs);
 	cstart = px_cond_start(args, nargs);
 	if (k->parse(r, args + 1, cstart - 1, use, ctx, err) < 0)
 		return -1;

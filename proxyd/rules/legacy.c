@@ -222,15 +222,11 @@ static int kw_legacy(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
 		return -1;
 	}
 	rules = px_rules_get(ctx, ctx->px);
-	r = px_gen_alloc(ctx->gen, sizeof(*r));
+	r = px_rule_new(ctx, args, nargs);
 	if (!rules || !r) {
 		px_strfmt(err, "out of memory");
 		return -1;
 	}
-	r->file = px_gen_strdup(ctx->gen, ctx->file ? ctx->file : "");
-	r->line = ctx->line;
-	r->lid = ctx->line_id;
-	r->text = px_rules_text(ctx, args, nargs);
 	r->i1 = legacy[k].kind;
 	r->i2 = legacy[k].res;
 	if (legacy[k].kind == LG_ADD) {

@@ -526,16 +526,12 @@ static int kw_redirect(char **args, int nargs, struct px_cfg_ctx *ctx, char **er
 		return -1;
 	}
 	rules = px_rules_get(ctx, ctx->px);
-	r = px_gen_alloc(ctx->gen, sizeof(*r));
+	r = px_rule_new(ctx, args, nargs);
 	if (!rules || !r) {
 		px_strfmt(err, "out of memory");
 		return -1;
 	}
 	r->fn = px_redirect_run;
-	r->file = px_gen_strdup(ctx->gen, ctx->file ? ctx->file : "");
-	r->line = ctx->line;
-	r->lid = ctx->line_id;
-	r->text = px_rules_text(ctx, args, nargs);
 	cstart = px_cond_start(args, nargs);
 	if (px_redirect_parse(r, args, cstart, PX_USE_REQ, ctx, err) < 0)
 		return -1;

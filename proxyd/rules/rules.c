@@ -24,6 +24,19 @@ int px_legacy_run(const struct px_rule *r, struct px_hmsg *hm, struct px_stream 
 int px_cookie_request(struct px_stream *s, struct px_hmsg *hm);
 int px_cookie_response(struct px_stream *s, struct px_hmsg *hm);
 
+struct px_rule *px_rule_new(struct px_cfg_ctx *ctx, char **args, int nargs)
+{
+	struct px_rule *r = px_gen_alloc(ctx->gen, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->file = px_gen_strdup(ctx->gen, ctx->file ? ctx->file : "");
+	r->line = ctx->line;
+	r->lid = ctx->line_id;
+	r->text = px_rules_text(ctx, args, nargs);
+	return r;
+}
+
 void px_rule_append(struct px_rule_list *l, struct px_rule *r)
 {
 	*l->tail = r;
@@ -507,15 +520,11 @@ static int kw_use_backend(char **args, int nargs, struct px_cfg_ctx *ctx, char *
 		return -1;
 	}
 	rules = px_rules_get(ctx, ctx->px);
-	r = px_gen_alloc(ctx->gen, sizeof(*r));
+	r = px_rule_new(ctx, args, nargs);
 	if (!rules || !r) {
 		px_strfmt(err, "out of memory");
 		return -1;
 	}
-	r->file = px_gen_strdup(ctx->gen, ctx->file ? ctx->file : "");
-	r->line = ctx->line;
-	r->lid = ctx->line_id;
-	r->text = px_rules_text(ctx, args, nargs);
 	r->name = px_gen_strdup(ctx->gen, args[1]);
 	if (strchr(args[1], '%')) {
 		r->fmt = px_fmt_compile(ctx, args[1], PX_FMT_VALUE, PX_USE_REQ, err);

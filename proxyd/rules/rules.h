@@ -77,6 +77,11 @@ char *px_rules_text(struct px_cfg_ctx *ctx, char **args, int nargs);
 /* Runs the rules of a list in order (conditions, hit counters, traces). */
 enum px_act_ret px_rules_run_list(const struct px_rule_list *l, struct px_rules_run *run);
 
+/* A rule of the line being parsed (args[0..nargs-1]): where it was
+ * written and its text set, the rest zero. NULL when out of memory.
+ */
+struct px_rule *px_rule_new(struct px_cfg_ctx *ctx, char **args, int nargs);
+
 /* Appends a rule to a list. */
 void px_rule_append(struct px_rule_list *l, struct px_rule *r);
 

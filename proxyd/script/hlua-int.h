@@ -231,6 +231,8 @@ int hl_to_smp(lua_State *L, int idx, struct px_smp *smp);
 
 /* hlua_txn.c: txn, txn.http, txn.f/sf/c/sc, replies. */
 void hl_txn_open(lua_State *L, struct px_lua_inst *in);
+void hl_new_class(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction index);
+void hl_push_headers(lua_State *L, const struct px_hmsg *hm);
 void hl_txn_push(lua_State *L, struct px_lua_call *c);
 void hl_txn_invalidate(struct px_lua_call *c);
 void hl_push_fetches(lua_State *L, struct px_lua_call *c, int strings);

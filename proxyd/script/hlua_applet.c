@@ -287,8 +287,7 @@ int hl_applet_http_push(lua_State *L, struct px_lua_call *c)
 	struct px_hmsg *hm = c->sctx ? c->sctx->req : NULL;
 	struct lua_applet *a;
 	const char *path, *q;
-	uint32_t pl, ql, i, k;
-	char name[256];
+	uint32_t pl, ql;
 
 	if (!hm)
 		return -1;
@@ -316,30 +315,7 @@ int hl_applet_http_push(lua_State *L, struct px_lua_call *c)
 	else
 		lua_pushliteral(L, "1.1");
 	lua_setfield(L, -2, "version");
-	lua_newtable(L);
-	for (i = 0; i < hm->nhdr; i++) {
-		const struct px_hfield *f = &hm->hdr[i];
-		lua_Integer idx;
-
-		if (!f->nl || f->nl >= sizeof(name))
-			continue;
-		for (k = 0; k < f->nl; k++)
-			name[k] = (char)((f->n[k] >= 'A' && f->n[k] <= 'Z') ? f->n[k] + 32 : f->n[k]);
-		lua_pushlstring(L, name, f->nl);
-		lua_pushvalue(L, -1);
-		if (lua_rawget(L, -3) == LUA_TNIL) {
-			lua_pop(L, 1);
-			lua_newtable(L);
-			lua_pushvalue(L, -2);
-			lua_pushvalue(L, -2);
-			lua_rawset(L, -5);
-		}
-		idx = lua_rawgeti(L, -1, 0) == LUA_TNIL ? 0 : (lua_Integer)lua_rawlen(L, -2) + 1;
-		lua_pop(L, 1);
-		lua_pushlstring(L, f->v, f->vl);
-		lua_rawseti(L, -2, idx);
-		lua_pop(L, 2);
-	}
+	hl_push_headers(L, hm);
 	lua_setfield(L, -2, "headers");
 	lua_setiuservalue(L, -2, 1);
 	return 0;
@@ -643,13 +619,6 @@ static const luaL_Reg cli_methods[] = {
 void hl_applet_open(lua_State *L, struct px_lua_inst *in)
 {
 	(void)in;
-	luaL_newmetatable(L, MT_APPLET);
-	luaL_newlib(L, applet_methods);
-	lua_pushcclosure(L, applet_index, 1);
-	lua_setfield(L, -2, "__index");
-	lua_pop(L, 1);
-	luaL_newmetatable(L, MT_CLI);
-	luaL_newlib(L, cli_methods);
-	lua_setfield(L, -2, "__index");
-	lua_pop(L, 1);
+	hl_new_class(L, MT_APPLET, applet_methods, applet_index);
+	hl_new_class(L, MT_CLI, cli_methods, NULL);
 }

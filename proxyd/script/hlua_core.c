@@ -765,20 +765,13 @@ void hl_core_open(lua_State *L, struct px_lua_inst *in)
 	};
 	int i;
 
-	luaL_newmetatable(L, MT_CONCAT);
-	luaL_newlib(L, concat_methods);
-	lua_setfield(L, -2, "__index");
+	hl_new_class(L, MT_CONCAT, concat_methods, NULL);
+	luaL_getmetatable(L, MT_CONCAT);
 	lua_pushcfunction(L, concat_gc);
 	lua_setfield(L, -2, "__gc");
 	lua_pop(L, 1);
-	luaL_newmetatable(L, MT_PROXY);
-	luaL_newlib(L, proxy_methods);
-	lua_setfield(L, -2, "__index");
-	lua_pop(L, 1);
-	luaL_newmetatable(L, MT_SERVER);
-	luaL_newlib(L, server_methods);
-	lua_setfield(L, -2, "__index");
-	lua_pop(L, 1);
+	hl_new_class(L, MT_PROXY, proxy_methods, NULL);
+	hl_new_class(L, MT_SERVER, server_methods, NULL);
 
 	lua_newtable(L);
 	lua_pushlightuserdata(L, in);

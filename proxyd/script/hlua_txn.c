@@ -187,10 +187,11 @@ static struct px_hmsg *head(lua_State *L, struct px_lua_call *c, int res, int ed
 	return hm;
 }
 
-static int get_headers(lua_State *L, int res)
+/* Pushes the fields of <hm> as HAProxy gives them: a table of lower-case
+ * names, each a list of values numbered from 0, in the order they came.
+ */
+void hl_push_headers(lua_State *L, const struct px_hmsg *hm)
 {
-	struct px_lua_call *c = check_sub(L, 1, MT_HTTP);
-	struct px_hmsg *hm = head(L, c, res, 0);
 	char name[256];
 	uint32_t i, k;
 
@@ -221,13 +222,19 @@ static int get_headers(lua_State *L, int res)
 			lua_pushvalue(L, -2);
 			lua_rawset(L, -5);
 		}
-		/* Values are numbered from 0, as HAProxy does. */
 		idx = lua_rawgeti(L, -1, 0) == LUA_TNIL ? 0 : (lua_Integer)lua_rawlen(L, -2) + 1;
 		lua_pop(L, 1);
 		lua_pushlstring(L, f->v, f->vl);
 		lua_rawseti(L, -2, idx);
 		lua_pop(L, 2);
 	}
+}
+
+static int get_headers(lua_State *L, int res)
+{
+	struct px_lua_call *c = check_sub(L, 1, MT_HTTP);
+
+	hl_push_headers(L, head(L, c, res, 0));
 	return 1;
 }
 
@@ -978,10 +985,6 @@ void hl_priv_drop(lua_State *L, const void *s)
 	lua_pop(L, 1);
 }
 
-static const char *const log_levels[] = {
-	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
-};
-
 int hl_log_at(lua_State *L, int level, const char *msg)
 {
 	if (level <= 3)
@@ -1321,39 +1324,31 @@ static const luaL_Reg reply_methods[] = {
 	{ NULL, NULL },
 };
 
+/* A metatable <name> whose __index is the table of <methods>, or, with
+ * <index>, that C function with the table as its upvalue.
+ */
+void hl_new_class(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction index)
+{
+	luaL_newmetatable(L, name);
+	if (methods) {
+		lua_newtable(L);
+		luaL_setfuncs(L, methods, 0);
+	}
+	if (index)
+		lua_pushcclosure(L, index, methods ? 1 : 0);
+	lua_setfield(L, -2, "__index");
+	lua_pop(L, 1);
+}
+
 void hl_txn_open(lua_State *L, struct px_lua_inst *in)
 {
 	(void)in;
-	luaL_newmetatable(L, MT_TXN);
-	luaL_newlib(L, txn_methods);
-	lua_pushcclosure(L, txn_index, 1);
-	lua_setfield(L, -2, "__index");
-	lua_pop(L, 1);
-
-	luaL_newmetatable(L, MT_HTTP);
-	luaL_newlib(L, http_methods);
-	lua_setfield(L, -2, "__index");
-	lua_pop(L, 1);
-
-	luaL_newmetatable(L, MT_FETCH);
-	lua_pushcfunction(L, fetch_index);
-	lua_setfield(L, -2, "__index");
-	lua_pop(L, 1);
-
-	luaL_newmetatable(L, MT_CONV);
-	lua_pushcfunction(L, conv_index);
-	lua_setfield(L, -2, "__index");
-	lua_pop(L, 1);
-
-	luaL_newmetatable(L, MT_REPLY);
-	luaL_newlib(L, reply_methods);
-	lua_setfield(L, -2, "__index");
-	lua_pop(L, 1);
-
-	luaL_newmetatable(L, MT_CHAN);
-	luaL_newlib(L, chan_methods);
-	lua_setfield(L, -2, "__index");
-	lua_pop(L, 1);
+	hl_new_class(L, MT_TXN, txn_methods, txn_index);
+	hl_new_class(L, MT_HTTP, http_methods, NULL);
+	hl_new_class(L, MT_FETCH, NULL, fetch_index);
+	hl_new_class(L, MT_CONV, NULL, conv_index);
+	hl_new_class(L, MT_REPLY, reply_methods, NULL);
+	hl_new_class(L, MT_CHAN, chan_methods, NULL);
 
 	lua_newtable(L);
 	lua_setfield(L, LUA_REGISTRYINDEX, "proxyd.fetchfns");
@@ -1363,5 +1358,4 @@ void hl_txn_open(lua_State *L, struct px_lua_inst *in)
 	lua_setfield(L, LUA_REGISTRYINDEX, "proxyd.regex");
 	lua_newtable(L);
 	lua_setfield(L, LUA_REGISTRYINDEX, "proxyd.priv");
-	(void)log_levels;
 }
