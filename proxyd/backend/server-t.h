@@ -7,6 +7,7 @@
 #include "backend/check-t.h"
 #include "core/list.h"
 #include "core/net-t.h"
+#include "core/netns-t.h"
 
 struct px_proxy;
 struct px_ssl_srv;
@@ -34,6 +35,8 @@ struct px_server {
 	char *cookie;               /* "cookie VALUE": persistence cookie value */
 	uint32_t cookie_len;
 	struct px_ssl_srv *ssl;     /* TLS to the server, or NULL */
+	struct px_source src;       /* "source" of the server line, else the backend's */
+	char *netns;                /* "namespace NAME": connect from that namespace */
 
 	/* Run-time state. */
 	uint8_t state;              /* enum px_srv_state */

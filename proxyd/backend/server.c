@@ -10,6 +10,7 @@
 #include "backend/check.h"
 #include "backend/lb.h"
 #include "backend/server.h"
+#include "core/netns.h"
 #include "backend/srvconn.h"
 #include "cfg/cfg.h"
 #include "ssl/ssl.h"
@@ -207,6 +208,11 @@ static const struct {
 	{ "addr", 1, opt_addr },
 };
 
+static char *gen_dup(void *gen, const char *str)
+{
+	return px_gen_strdup(gen, str);
+}
+
 /* Applies the options args[first..nargs-1] to <srv>. Returns 0, or -1
  * with a message in <err>.
  */
@@ -220,9 +226,32 @@ static int parse_options(struct px_server *srv, char **args, int first, int narg
 
 	for (i = 0; i < PX_ARRAY_SIZE(srv_opts); i++)
 		names[i] = srv_opts[i].name;
-	for (n = i; n < PX_ARRAY_SIZE(names) && px_ssl_srv_kw_names[n - i]; n++)
-		names[n] = px_ssl_srv_kw_names[n - i];
+	names[i++] = "source";
+	names[i++] = "namespace";
+	{
+		size_t base = i;
+
+		for (n = i; n < PX_ARRAY_SIZE(names) && px_ssl_srv_kw_names[n - base]; n++)
+			names[n] = px_ssl_srv_kw_names[n - base];
+	}
 	for (a = first; a < nargs; a++) {
+		if (!strcmp(args[a], "source")) {
+			int used;
+
+			if (px_source_parse(&srv->src, args + a, nargs - a, &used, gen_dup, ctx->gen,
+			                    err) < 0)
+				return -1;
+			a += used - 1;
+			continue;
+		}
+		if (!strcmp(args[a], "namespace")) {
+			if (a + 1 >= nargs || !*args[a + 1] || strchr(args[a + 1], '/')) {
+				px_strfmt(err, "'namespace' expects the name of a network namespace");
+				return -1;
+			}
+			srv->netns = px_gen_strdup(ctx->gen, args[++a]);
+			continue;
+		}
 		for (i = 0; i < PX_ARRAY_SIZE(srv_opts); i++)
 			if (!strcmp(args[a], srv_opts[i].name))
 				break;
@@ -634,8 +663,26 @@ const char *px_server_state_str(const struct px_server *srv)
 	return "UP";
 }
 
+/* source ADDR[:PORT] [usesrc clientip|client|ADDR[:PORT]] [interface NAME]:
+ * where a backend's connections to its servers come from.
+ */
+static int kw_source(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
+{
+	int used;
+
+	if (px_source_parse(&ctx->px->src, args, nargs, &used, gen_dup, ctx->gen, err) < 0)
+		return -1;
+	if (used != nargs) {
+		px_strfmt(err, "unexpected '%s' (source ADDR[:PORT] [usesrc clientip|client|"
+		          "ADDR[:PORT]] [interface NAME])", args[used]);
+		return -1;
+	}
+	return 0;
+}
+
 static const struct px_cfg_kw server_kws[] = {
 	{ .name = "server", .sections = PX_SEC_BE, .parse = kw_server },
+	{ .name = "source", .sections = PX_SEC_BE, .parse = kw_source },
 	{ .name = "default-server", .sections = PX_SEC_BE, .parse = kw_default_server },
 	{ 0 }
 };

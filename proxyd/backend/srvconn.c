@@ -6,11 +6,16 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include "backend/server.h"
 #include "backend/srvconn.h"
+#include "cfg/proxy-t.h"
+#include "core/log.h"
+#include "core/netns.h"
 #include "ssl/sslsock.h"
 #include "core/buf.h"
 #include "core/ev.h"
@@ -29,6 +34,20 @@ static __thread struct px_pool srvconn_pool =
 static void srvconn_io(struct px_io *io, uint32_t events);
 static void srvconn_idle_timeout(struct px_timer *t);
 
+/* A connection that cannot even be made (namespace, source address):
+ * said once a second per server, the attempt counting as a failure.
+ */
+static void report_once(struct px_server *srv, const char *why)
+{
+	static int64_t last;
+	int64_t now = (int64_t)time(NULL);
+
+	if (now == last)
+		return;
+	last = now;
+	px_warning("server %s/%s: cannot connect: %s", srv->be->id, srv->id, why ? why : "?");
+}
+
 static void srvconn_release_mem(void *obj)
 {
 	px_pool_free(&srvconn_pool, obj);
@@ -38,18 +57,31 @@ static void srvconn_release_mem(void *obj)
  * with errno-like code in <err>.
  */
 struct px_srvconn *px_srvconn_connect(struct px_loop *loop, struct px_server *srv,
-                                      int *err)
+                                      const struct sockaddr *client, int *err)
 {
+	const struct px_source *src = srv->src.set ? &srv->src : &srv->be->src;
 	struct px_srvconn *sc;
+	char *why = NULL;
 	int fd;
 
-	fd = socket(srv->addr.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = px_netns_socket(srv->netns, srv->addr.sa.sa_family,
+	                     SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, &why);
 	if (fd < 0) {
-		*err = errno;
+		*err = errno ? errno : EINVAL;
+		report_once(srv, why);
+		free(why);
 		return NULL;
 	}
 	if (srv->addr.sa.sa_family != AF_UNIX)
 		px_sock_nodelay(fd);
+	if (src->set && srv->addr.sa.sa_family == src->family &&
+	    px_source_bind(fd, src, client, &why) < 0) {
+		*err = EADDRNOTAVAIL;
+		report_once(srv, why);
+		free(why);
+		close(fd);
+		return NULL;
+	}
 	if (connect(fd, &srv->addr.sa, srv->addrlen) < 0 && errno != EINPROGRESS) {
 		*err = errno;
 		close(fd);

@@ -7,7 +7,9 @@
 
 struct px_loop;
 
+struct sockaddr;
 struct px_srvconn *px_srvconn_connect(struct px_loop *loop, struct px_server *srv,
+                                      const struct sockaddr *client,
                                       int *err);
 struct px_srvconn *px_srvconn_take_idle(struct px_server *srv, enum px_reuse reuse,
                                         int first_req, int retryable, uint64_t key);

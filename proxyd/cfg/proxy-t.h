@@ -6,6 +6,7 @@
 #include "admin/counters-t.h"
 #include "backend/lb-t.h"
 #include "core/list.h"
+#include "core/netns-t.h"
 
 /* Capabilities of a proxy. */
 #define PX_CAP_FE   0x01    /* accepts connections (frontend, listen) */
@@ -128,6 +129,7 @@ struct px_proxy {
 	enum px_lb_algo lb;
 	char *lb_hdr;                   /* balance hdr(NAME): the header name */
 	struct px_lbprm lbprm;          /* balance options, server map (lb-t.h) */
+	struct px_source src;           /* "source": where server connections come from */
 	struct px_httpchk *httpchk;     /* option httpchk, NULL: TCP checks */
 	struct px_server *defsrv;       /* default-server settings, or NULL */
 	struct px_expr *ssl_sni;        /* first TLS server's "sni" expression */

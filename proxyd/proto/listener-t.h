@@ -4,6 +4,7 @@
 
 #include "core/ev-t.h"
 #include "core/list.h"
+#include "core/netns-t.h"
 #include "core/net-t.h"
 
 struct px_proxy;
@@ -25,6 +26,7 @@ struct px_bind {
 	struct px_listener *li;     /* the socket serving it */
 	struct px_ssl_bind *ssl;    /* TLS settings ("ssl"), or NULL */
 	uint32_t luid;              /* position in its frontend, from 1 */
+	struct px_sockopts so;      /* interface, transparent, namespace... */
 };
 
 /* A listening socket. It outlives generations: a reload hands it to the

@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/net.h"
 #include "core/util.h"
+#include "core/netns.h"
 #include "proto/listener.h"
 #include "proto/sess.h"
 #include "ssl/ssl.h"
@@ -39,17 +40,82 @@ static void make_key(const struct px_bind *b, char *key, size_t size)
 		return;
 	}
 	px_addr_ip_str(&b->addr.sa, ip, sizeof(ip));
-	snprintf(key, size, "%s/%s:%d", b->addr.sa.sa_family == AF_INET6 ? "v6" : "v4",
-	         ip, px_addr_port(&b->addr));
+	/* Another namespace, interface or socket option: another socket. */
+	snprintf(key, size, "%s/%s:%d/%s/%s/%d%d%d%d/%d/%d",
+	         b->addr.sa.sa_family == AF_INET6 ? "v6" : "v4", ip, px_addr_port(&b->addr),
+	         b->so.netns ? b->so.netns : "", b->so.iface ? b->so.iface : "",
+	         b->so.transparent, b->so.v6only, b->so.defer_accept, b->so.tfo, b->so.backlog,
+	         b->so.mss);
 }
 
-/* bind ADDR[,ADDR...] [name NAME] */
+static const char *const sockopt_names[] = {
+	"interface", "transparent", "namespace", "v4v6", "v6only", "defer-accept",
+	"backlog", "mss", "tfo",
+};
+
+/* The network placement options of a bind line: 1 when args[*i] was one
+ * (*i moved past its value), 0 when it is not, -1 with <err> on error.
+ */
+static int sockopt_parse(struct px_sockopts *o, char **args, int *i, int nargs,
+                         struct px_cfg_ctx *ctx, char **err)
+{
+	const char *kw = args[*i];
+	uint64_t v;
+
+	if (!strcmp(kw, "transparent")) {
+		o->transparent = 1;
+		return 1;
+	}
+	if (!strcmp(kw, "v4v6") || !strcmp(kw, "v6only")) {
+		o->v6only = kw[1] == '6' ? 1 : 2;
+		return 1;
+	}
+	if (!strcmp(kw, "defer-accept")) {
+		o->defer_accept = 1;
+		return 1;
+	}
+	if (!strcmp(kw, "tfo")) {
+		o->tfo = 1;
+		return 1;
+	}
+	if (strcmp(kw, "interface") && strcmp(kw, "namespace") && strcmp(kw, "backlog") &&
+	    strcmp(kw, "mss"))
+		return 0;
+	if (*i + 1 >= nargs) {
+		px_strfmt(err, "bind option '%s' expects a value", kw);
+		return -1;
+	}
+	(*i)++;
+	if (kw[0] == 'i' || kw[0] == 'n') {
+		char **dst = kw[0] == 'i' ? &o->iface : &o->netns;
+
+		if (!*args[*i] || strlen(args[*i]) >= 16 + (kw[0] == 'n' ? 48 : 0) ||
+		    strchr(args[*i], '/')) {
+			px_strfmt(err, "invalid %s name '%s'", kw, args[*i]);
+			return -1;
+		}
+		*dst = px_gen_strdup(ctx->gen, args[*i]);
+		return *dst ? 1 : -1;
+	}
+	if (px_parse_uint(args[*i], kw[0] == 'b' ? 1000000 : 65535, &v) < 0 || !v) {
+		px_strfmt(err, "bind option '%s' expects a positive number, not '%s'", kw, args[*i]);
+		return -1;
+	}
+	if (kw[0] == 'b')
+		o->backlog = (int)v;
+	else
+		o->mss = (int)v;
+	return 1;
+}
+
+/* bind ADDR[,ADDR...] [name NAME] [options] */
 static int kw_bind(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
 {
 	struct px_proxy *fe = ctx->px;
 	char *list, *save = NULL, *tok;
 	const char *name = NULL;
 	struct px_ssl_bind *ssl = NULL;
+	struct px_sockopts so = { 0 };
 	struct px_list *e;
 	uint32_t luid = 0;
 	int i;
@@ -69,6 +135,11 @@ static int kw_bind(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
 			name = args[++i];
 			continue;
 		}
+		r = sockopt_parse(&so, args, &i, nargs, ctx, err);
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			continue;
 		r = px_ssl_bind_opt(&ssl, args, &i, nargs, ctx, err);
 		if (r < 0)
 			return -1;
@@ -83,11 +154,14 @@ static int kw_bind(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
 			int n = 0;
 
 			names[n++] = "name";
-			while (px_ssl_bind_kw_names[n - 1] && n < 64) {
+			while (px_ssl_bind_kw_names[n - 1] && n < 48) {
 				names[n] = px_ssl_bind_kw_names[n - 1];
 				n++;
 			}
-			near = px_closest(args[i], names, n - 1);
+			n--;
+			for (size_t k = 0; k < PX_ARRAY_SIZE(sockopt_names); k++)
+				names[n++] = sockopt_names[k];
+			near = px_closest(args[i], names, n);
 			px_strfmt(err, "unknown bind option '%s'%s%s%s", args[i],
 			          near ? " (did you mean '" : "", near ? near : "",
 			          near ? "'?)" : "");
@@ -108,6 +182,7 @@ static int kw_bind(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
 		}
 		b->fe = fe;
 		b->ssl = ssl;
+		b->so = so;
 		if (!luid)
 			px_list_for_each(e, &fe->binds)
 				luid++;
@@ -174,10 +249,20 @@ static struct px_listener *listener_new(const struct px_bind *b, char **err)
 		}
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
 	} else {
-		fd = socket(b->addr.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		char *why = NULL;
+
+		fd = px_netns_socket(b->so.netns, b->addr.sa.sa_family,
+		                     SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, &why);
 		if (fd < 0) {
-			px_strfmt(err, "cannot create socket for '%s': %s", b->addr_str,
-			          strerror(errno));
+			px_strfmt(err, "cannot create the socket of '%s': %s",
+			          b->addr_str, why);
+			free(why);
+			goto fail;
+		}
+		if (b->addr.sa.sa_family != AF_UNIX &&
+		    px_sockopts_apply(fd, b->addr.sa.sa_family, &b->so, &why) < 0) {
+			px_strfmt(err, "bind '%s': %s", b->addr_str, why);
+			free(why);
 			goto fail;
 		}
 		if (b->addr.sa.sa_family == AF_UNIX) {
@@ -200,7 +285,8 @@ static struct px_listener *listener_new(const struct px_bind *b, char **err)
 			px_strfmt(err, "cannot bind to '%s': %s", b->addr_str, strerror(errno));
 			goto fail;
 		}
-		if (listen(fd, b->fe->maxconn > 0 && b->fe->maxconn < 65535 ?
+		if (listen(fd, b->so.backlog ? b->so.backlog :
+		           b->fe->maxconn > 0 && b->fe->maxconn < 65535 ?
 		           (int)b->fe->maxconn : 65535) < 0) {
 			px_strfmt(err, "cannot listen on '%s': %s", b->addr_str, strerror(errno));
 			goto fail;

@@ -290,6 +290,24 @@ void px_stream_local_dyn(struct px_stream *s, int status, char cause, char phase
 	local_set(s, data, len);
 }
 
+/* What tells a client's address apart (FNV-1a of the address, and the
+ * port when <with_port>), never 0.
+ */
+static uint64_t client_key(const union px_inaddr *a, int with_port)
+{
+	const uint8_t *p = a->sa.sa_family == AF_INET6 ? (const uint8_t *)&a->in6.sin6_addr :
+	                   (const uint8_t *)&a->in4.sin_addr;
+	size_t n = a->sa.sa_family == AF_INET6 ? 16 : 4, i;
+	uint64_t h = 1469598103934665603ull;
+	uint16_t port = a->sa.sa_family == AF_INET6 ? a->in6.sin6_port : a->in4.sin_port;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	if (with_port)
+		h = ((h ^ (port & 0xff)) * 1099511628211ull ^ (port >> 8)) * 1099511628211ull;
+	return h | 1;
+}
+
 static int attach_conn(struct px_stream *s, struct px_srvconn *sc, int reused)
 {
 	struct px_loop *loop = s->sess->loop;
@@ -329,6 +347,13 @@ static int srv_connect(struct px_stream *s)
 	struct px_server *srv = s->srv;
 	struct px_srvconn *sc = NULL;
 	uint64_t key = srv->ssl ? px_ssl_srv_key(srv, s) : 0;
+	const struct px_source *src = srv->src.set ? &srv->src : &srv->be->src;
+
+	/* A connection made from the client's own address serves that
+	 * client only.
+	 */
+	if (src->usesrc == PX_USESRC_CLIENTIP || src->usesrc == PX_USESRC_CLIENT)
+		key = key * 1000003u + client_key(&sess->src, src->usesrc == PX_USESRC_CLIENT);
 	int err = 0;
 
 	if (sess->own) {
@@ -345,7 +370,7 @@ static int srv_connect(struct px_stream *s)
 	if (sc)
 		return attach_conn(s, sc, 1);
 	s->flags &= ~PX_STF_REUSED;
-	sc = px_srvconn_connect(sess->loop, srv, &err);
+	sc = px_srvconn_connect(sess->loop, srv, &sess->src.sa, &err);
 	if (!sc) {
 		s->t_connect = sess->loop->now_ms;
 		if (err == EMFILE || err == ENFILE || err == ENOMEM || err == ENOBUFS) {
