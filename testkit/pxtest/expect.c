@@ -597,17 +597,31 @@ void px_poll_syslogs(struct px_ctx *ctx)
 	}
 }
 
+/* syslog NAME [netns NS]: a receiver on 127.0.0.1:{{NAME}}, in NS's own
+ * loopback with "netns NS" (where a proxyd started with "proxyd netns NS"
+ * logs to 127.0.0.1).
+ */
 static int step_syslog(struct px_ctx *ctx, const struct px_step *st)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
+	const struct px_netns *ns = NULL;
 	struct px_syslog *s;
 	int port = px_port_get(ctx->sc, st->argv[1].s), fd, big = 4 << 20;
 
 	if (port < 0)
 		return px_fail(ctx, "no free port for syslog '%s'", st->argv[1].s);
+	if (st->argc == 4 && !strcmp(st->argv[2].s, "netns")) {
+		ns = px_netns_find(ctx, st->argv[3].s);
+		if (!ns)
+			return px_fail(ctx, "no network namespace '%s' (make it first with 'netns %s')",
+				       st->argv[3].s, st->argv[3].s);
+	} else if (st->argc != 2) {
+		return px_fail(ctx, "usage: syslog NAME [netns NS]");
+	}
 	sin.sin_port = htons((uint16_t)port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = px_netns_socket(ns ? ns->path : NULL, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC |
+			     SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return px_fail(ctx, "socket: %s", strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
@@ -708,7 +722,7 @@ const struct px_cmd px_cmds_expect[] = {
 	{ .name = "expect", .min_args = 1, .max_args = 4, .run = step_expect },
 	{ .name = "expect-log", .min_args = 1, .max_args = 3, .run = step_expect_log },
 	{ .name = "expect-no-log", .min_args = 1, .max_args = 3, .run = step_expect_no_log },
-	{ .name = "syslog", .min_args = 1, .max_args = 1, .run = step_syslog },
+	{ .name = "syslog", .min_args = 1, .max_args = 3, .run = step_syslog },
 	{ .name = "expect-syslog", .min_args = 2, .max_args = 4, .run = step_expect_syslog },
 	{ .name = "expect-proxyd", .min_args = 1, .max_args = 2, .run = step_expect_proxyd },
 	{ .name = NULL },

@@ -8,7 +8,10 @@
  * the head as received, the first PX_KEEP_MAX body bytes, its size and
  * running hash. For https URLs, the server is verified only when a "ca"
  * option names the CAs to trust, and "resolve NAME" sends a name (SNI,
- * Host) to 127.0.0.1. What is then checked is expect.c's business.
+ * Host) to 127.0.0.1. "netns NS" puts the client in a network namespace of
+ * the scenario: its socket is made there (libcurl's open-socket hook), the
+ * rest of the transfer runs here as usual. What is then checked is
+ * expect.c's business.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -42,6 +45,8 @@ struct req {
 	const char *ca, *cert, *key;     /* https: CAs to verify with, client cert */
 	const char *resolve;             /* a name to resolve to 127.0.0.1 */
 	struct curl_slist *resolves;     /* its CURLOPT_RESOLVE entry */
+	const struct px_netns *netns;    /* where the client's socket is */
+	int netns_errno;                 /* why it could not be made there */
 };
 
 static size_t on_header(char *p, size_t size, size_t n, void *arg)
@@ -155,12 +160,32 @@ static int apply_opt(struct px_ctx *ctx, struct req *rq, const struct px_optline
 		rq->key = v->s;
 	} else if (!strcmp(o, "resolve") && nargs == 1) {
 		rq->resolve = v->s;
+	} else if (!strcmp(o, "netns") && nargs == 1) {
+		rq->netns = px_netns_find(ctx, v->s);
+		if (!rq->netns)
+			return px_fail(ctx, "line %d: no network namespace '%s' (make it first with "
+				       "'netns %s')", ol->lineno, v->s, v->s);
 	} else {
 		return px_fail(ctx, "line %d: unknown request option '%s' (header, body, body-file, "
-			       "body-size, http1.0, expect-100, timeout, ca, cert, key, resolve)",
-			       ol->lineno, o);
+			       "body-size, http1.0, expect-100, timeout, ca, cert, key, resolve, "
+			       "netns)", ol->lineno, o);
 	}
 	return 0;
+}
+
+/* libcurl's open-socket hook for "netns NS": the socket is made in NS. */
+static curl_socket_t open_in_netns(void *arg, curlsocktype purpose,
+				   struct curl_sockaddr *addr)
+{
+	struct req *rq = arg;
+	int fd = px_netns_socket(rq->netns->path, addr->family, addr->socktype | SOCK_CLOEXEC,
+				 addr->protocol);
+
+	if (fd < 0) {
+		rq->netns_errno = errno;
+		return CURL_SOCKET_BAD;
+	}
+	return fd;
 }
 
 static int step_request(struct px_ctx *ctx, const struct px_step *st)
@@ -228,6 +253,10 @@ static int step_request(struct px_ctx *ctx, const struct px_step *st)
 	else if (!strcmp(method, "GET") && rq.src != UP_NONE)
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "GET");
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, rq.headers);
+	if (rq.netns) {
+		curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_in_netns);
+		curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &rq);
+	}
 	if (rq.ca) {
 		curl_easy_setopt(h, CURLOPT_CAINFO, rq.ca);
 		curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
@@ -257,7 +286,8 @@ static int step_request(struct px_ctx *ctx, const struct px_step *st)
 		curl_url_cleanup(u);
 	}
 
-	px_trace(ctx, "request %s %s", method, url);
+	px_trace(ctx, "request %s %s%s%s", method, url, rq.netns ? " from " : "",
+		 rq.netns ? rq.netns->real : "");
 	t0 = tk_now_us();
 	rc = curl_easy_perform(h);
 	r->took_us = tk_now_us() - t0;
@@ -269,6 +299,11 @@ static int step_request(struct px_ctx *ctx, const struct px_step *st)
 	tk_buf_add(&r->raw, r->body.data ? r->body.data : "",
 		   r->body.len < PX_KEEP_MAX - r->raw.len ? r->body.len : PX_KEEP_MAX - r->raw.len);
 	r->raw_size = r->head.len + r->body_size;
+	if (rq.netns_errno) {
+		px_fail(ctx, "request: cannot make a socket in network namespace %s: %s",
+			rq.netns->real, strerror(rq.netns_errno));
+		goto out;
+	}
 	if (rc != CURLE_OK) {
 		r->curl_code = (int)rc;
 		snprintf(r->curl_err, sizeof(r->curl_err), "%s", errbuf[0] ? errbuf :

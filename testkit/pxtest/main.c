@@ -5,7 +5,10 @@
  * range), collecting what they report over a pipe, printing one line per
  * scenario and the summary, and the backstop: a scenario process that
  * outlives its time limit plus a grace period is killed together with
- * everything it started. Running one scenario is run.c's job. Before the
+ * everything it started, and its network namespaces are deleted (as are
+ * those of a scenario that ended without cleaning up, of every scenario
+ * when pxtest is interrupted, and at start those of runs that died).
+ * Running one scenario is run.c's job. Before the
  * first scenario that uses {{certs}}, it runs certs/gen.sh once to make
  * sure the test PKI is there.
  */
@@ -492,6 +495,8 @@ int main(int argc, char **argv)
 	}
 	if (certs_prepare() < 0)
 		g.failed++;
+	/* Network namespaces left by a run that was killed outright. */
+	px_netns_remove_owned(0, 1);
 	for (i = 0; i < g.jobs; i++)
 		g.port_cursor[i] = (int)((unsigned)getpid() * 7919u % 4000u);
 	sigaction(SIGINT, &sa, NULL);
@@ -541,8 +546,11 @@ int main(int argc, char **argv)
 			}
 			/* A scenario that finished cleaned up after itself; only a
 			 * killed one (above, before it was reaped, so its PID is
-			 * still its own) needed us to do it.
+			 * still its own) needed us to do it. Its network namespaces
+			 * too: they are named after its PID, still its own while
+			 * it is not reaped.
 			 */
+			px_netns_remove_owned(j->pid, 0);
 			while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
 				;
 			job_finish(j, status);
@@ -554,6 +562,7 @@ int main(int argc, char **argv)
 			if (!jobs[i].pid)
 				continue;
 			job_kill(&jobs[i]);
+			px_netns_remove_owned(jobs[i].pid, 0);
 			waitpid(jobs[i].pid, NULL, 0);
 			if (!g.keep)
 				nftw(jobs[i].tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);

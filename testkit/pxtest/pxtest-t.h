@@ -47,6 +47,8 @@ struct px_step {
 	int has_heredoc;
 	struct tk_buf heredoc;       /* heredoc body, placeholders expanded */
 	int *bind_ports;             /* proxyd: ports on "bind" lines */
+	char **bind_ns;              /* for each, the namespace file of its
+				      * "namespace" keyword, else NULL */
 	int nbind_ports;
 };
 
@@ -54,6 +56,14 @@ struct px_step {
 struct px_port {
 	char *name;
 	int port;
+};
+
+/* A {{ns:NAME}} placeholder met while reading the file, checked against
+ * the netns steps once the whole file is read.
+ */
+struct px_ns_use {
+	char *name;
+	int lineno;
 };
 
 /* What the parent tells a scenario process about where it runs. */
@@ -81,6 +91,16 @@ struct px_script {
 	int nports;
 	const struct px_env *env;
 	int skip_line;               /* first skip-unless-root, else 0 */
+	int parse_line;              /* line being read, for px_ns_use */
+	struct px_ns_use *ns_uses;
+	int nns_uses;
+};
+
+/* A network namespace the scenario made ("netns NAME"). */
+struct px_netns {
+	char *name;                  /* as the scenario writes it */
+	char *real;                  /* the system's name, "px<pid>-NAME" */
+	char *path;                  /* its file, which setns() opens */
 };
 
 /* A process the scenario started: a fake server, proxyd or an exec. */
@@ -211,6 +231,10 @@ struct px_ctx {
 	struct px_tls_facts tls_last; /* the last TLS handshake, for "expect tls" */
 	struct px_tls_session *tls_sessions;
 	int ntls_sessions;
+	struct px_netns *netns;      /* namespaces made, deleted at cleanup */
+	int nnetns;
+	char **root_links;           /* veth ends made in the root namespace */
+	int nroot_links;
 };
 
 #endif

@@ -25,6 +25,7 @@ extern const struct px_cmd px_cmds_net[];
 extern const struct px_cmd px_cmds_http[];
 extern const struct px_cmd px_cmds_expect[];
 extern const struct px_cmd px_cmds_server[];
+extern const struct px_cmd px_cmds_netns[];
 
 /* script.c */
 struct px_script *px_script_load(const char *path, const struct px_env *env,
@@ -66,6 +67,17 @@ int px_check_header(struct px_ctx *ctx, const char *who, const struct tk_h1_msg 
 		    int which, const struct px_arg *args);
 int px_check_bytes(struct px_ctx *ctx, const char *what, const struct px_arg *want,
 		   const char *kept, size_t kept_len, uint64_t size);
+
+/* netns.c */
+#define PX_NETNS_DIR "/var/run/netns"   /* where ip(8) keeps named namespaces */
+int px_netns_real(pid_t owner, const char *name, char *dst, size_t size);
+const struct px_netns *px_netns_find(struct px_ctx *ctx, const char *name);
+int px_netns_enter(const char *path);
+int px_netns_socket(const char *path, int domain, int type, int protocol);
+FILE *px_netns_fopen(const char *path, const char *file);
+void px_netns_cleanup(struct px_ctx *ctx);
+int px_netns_remove_owned(pid_t owner, int only_dead);
+int px_which(const char *name, char *full, size_t size);
 
 /* tls.c */
 int px_tls_connect(struct px_ctx *ctx, struct px_conn *c, const struct px_step *st, int at);

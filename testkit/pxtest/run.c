@@ -4,8 +4,10 @@
  * failure, clean up, report to the parent over a pipe), failure messages
  * and their excerpts, and the steps that manage processes and files:
  * name, timeout, skip-unless-root, skip-unless-cmd, env, file, sleep, server, proxyd,
- * proxyd-config, signal, expect-exit, exec. Raw connections are in net.c,
- * libcurl requests in http.c, checks in expect.c.
+ * proxyd-config, signal, expect-exit, exec and exec-in; server, proxyd
+ * and exec-in run their process in a network namespace of netns.c when
+ * asked. Raw connections are in net.c, libcurl requests in http.c, checks
+ * in expect.c.
  *
  * Cleanup only ever signals processes this scenario started, by PID: the
  * fake servers, proxyd, exec process groups, and orphans they left behind
@@ -265,15 +267,20 @@ static int proc_wait(struct px_proc *p, int64_t until)
 	return 1;
 }
 
-/* Starts argv with stdout+stderr to out_path (appended) or to the fds
- * out_fd and err_fd when out_path is NULL, stdin from stdin_path (or
- * /dev/null), fd 3 = ready_fd when >= 0. new_group puts it in its own
- * process group (exec steps, whose whole pipeline we may have to kill).
- * Returns the pid, or -1.
- */
-static pid_t spawn(struct px_ctx *ctx, char *const argv[], const char *out_path,
-		   const char *stdin_path, int ready_fd, int new_group, int out_fd,
-		   int err_fd)
+/* How to start a process (spawn()). */
+struct spawn_args {
+	char *const *argv;           /* argv[0] is a path */
+	const char *out_path;        /* stdout+stderr appended there, or */
+	int out_fd, err_fd;          /* when out_path is NULL, to these */
+	const char *stdin_path;      /* NULL: /dev/null */
+	int ready_fd;                /* becomes fd 3 when >= 0 */
+	int new_group;               /* its own process group (exec steps,
+				      * whose whole pipeline we may kill) */
+	const char *netns;           /* a namespace file to run in, or NULL */
+};
+
+/* Starts a process as sa says. Returns the pid, or -1. */
+static pid_t spawn(struct px_ctx *ctx, const struct spawn_args *sa)
 {
 	pid_t parent = getpid(), pid;
 
@@ -286,20 +293,26 @@ static pid_t spawn(struct px_ctx *ctx, char *const argv[], const char *out_path,
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != parent)
 			_exit(127);
-		if (new_group)
+		if (sa->new_group)
 			setpgid(0, 0);
 		signal(SIGPIPE, SIG_DFL);
-		in = open(stdin_path ? stdin_path : "/dev/null", O_RDONLY);
-		out = out_path ? open(out_path, O_WRONLY | O_CREAT | O_APPEND, 0644) : out_fd;
+		in = open(sa->stdin_path ? sa->stdin_path : "/dev/null", O_RDONLY);
+		out = sa->out_path ? open(sa->out_path, O_WRONLY | O_CREAT | O_APPEND, 0644) :
+			sa->out_fd;
 		if (in < 0 || out < 0)
 			_exit(127);
 		dup2(in, 0);
 		dup2(out, 1);
-		dup2(out_path ? out : err_fd, 2);
-		if (ready_fd >= 0)
-			dup2(ready_fd, 3);   /* dup2 clears close-on-exec */
-		execv(argv[0], argv);
-		dprintf(2, "pxtest: cannot execute %s: %s\n", argv[0], strerror(errno));
+		dup2(sa->out_path ? out : sa->err_fd, 2);
+		if (sa->ready_fd >= 0)
+			dup2(sa->ready_fd, 3);   /* dup2 clears close-on-exec */
+		if (sa->netns && px_netns_enter(sa->netns) < 0) {
+			dprintf(2, "pxtest: cannot enter network namespace %s: %s\n", sa->netns,
+				strerror(errno));
+			_exit(127);
+		}
+		execv(sa->argv[0], sa->argv);
+		dprintf(2, "pxtest: cannot execute %s: %s\n", sa->argv[0], strerror(errno));
 		_exit(127);
 	}
 	return pid;
@@ -364,22 +377,12 @@ static int step_skip_unless_root(struct px_ctx *ctx, const struct px_step *st)
 /* skip-unless-cmd NAME [REASON...]: the scenario needs program NAME. */
 static int step_skip_unless_cmd(struct px_ctx *ctx, const struct px_step *st)
 {
-	const char *name = st->argv[1].s, *path = getenv("PATH");
+	const char *name = st->argv[1].s;
 	char full[4096];
 	int i;
 
-	while (path && *path) {
-		size_t n = strcspn(path, ":");
-
-		if (n && n + strlen(name) + 2 < sizeof(full)) {
-			memcpy(full, path, n);
-			full[n] = '/';
-			strcpy(full + n + 1, name);
-			if (access(full, X_OK) == 0)
-				return 0;
-		}
-		path += n + (path[n] == ':');
-	}
+	if (px_which(name, full, sizeof(full)) == 0)
+		return 0;
 	ctx->skipped = 1;
 	tk_buf_adds(&ctx->skip_reason, "needs ");
 	tk_buf_adds(&ctx->skip_reason, name);
@@ -496,16 +499,46 @@ static int step_file(struct px_ctx *ctx, const struct px_step *st)
 
 /* ---- fake servers ---------------------------------------------------- */
 
+/* Reads "netns NS" at argv[at] when it is there: *ns is then the
+ * namespace (the step fails when the scenario made none of that name) and
+ * *at moves past it. Returns 0 or -1.
+ */
+static int opt_netns(struct px_ctx *ctx, const struct px_step *st, int *at,
+		     const struct px_netns **ns)
+{
+	*ns = NULL;
+	if (*at >= st->argc || strcmp(st->argv[*at].s, "netns"))
+		return 0;
+	if (*at + 1 >= st->argc)
+		return px_fail(ctx, "'netns' needs a namespace name");
+	*ns = px_netns_find(ctx, st->argv[*at + 1].s);
+	if (!*ns)
+		return px_fail(ctx, "no network namespace '%s' (make it first with 'netns %s')",
+			       st->argv[*at + 1].s, st->argv[*at + 1].s);
+	*at += 2;
+	return 0;
+}
+
+/* server NAME [netns NS] [fakesrv options]. Without -l or -u among the
+ * options, the server listens on 127.0.0.1:{{NAME}}, or in a namespace on
+ * 0.0.0.0:{{NAME}}, where the other namespaces reach it.
+ */
 static int step_server(struct px_ctx *ctx, const struct px_step *st)
 {
 	const char *name = st->argv[1].s;
+	const struct px_netns *ns;
 	struct px_proc *srv;
 	char listen[64], path[4096];
 	char **argv;
-	int port, pfd[2], i, n = 0;
+	int port, pfd[2], i, n = 0, first = 2, own_listen = 0;
 	int64_t until;
 	char ready = 0;
 
+	if (opt_netns(ctx, st, &first, &ns) < 0)
+		return -1;
+	for (i = first; i < st->argc; i++)
+		if (!strcmp(st->argv[i].s, "-l") || !strcmp(st->argv[i].s, "-u"))
+			own_listen = 1;
 	for (i = 0; i < ctx->nservers; i++)
 		if (strcmp(ctx->servers[i].name, name) == 0)
 			return px_fail(ctx, "server '%s' is already started", name);
@@ -523,25 +556,29 @@ static int step_server(struct px_ctx *ctx, const struct px_step *st)
 	srv->rec_path = strdup(path);
 	snprintf(path, sizeof(path), "%s/%s.out", ctx->env->tmp, name);
 	srv->out_path = strdup(path);
-	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+	snprintf(listen, sizeof(listen), "%s:%d", ns ? "0.0.0.0" : "127.0.0.1", port);
 
 	argv = calloc((size_t)st->argc + 12, sizeof(*argv));
 	argv[n++] = (char *)ctx->env->fakesrv;
-	argv[n++] = "-l";
-	argv[n++] = listen;
+	if (!own_listen) {
+		argv[n++] = "-l";
+		argv[n++] = listen;
+	}
 	argv[n++] = "--record";
 	argv[n++] = srv->rec_path;
 	argv[n++] = "-q";
 	argv[n++] = "--ready-fd";
 	argv[n++] = "3";
-	for (i = 2; i < st->argc; i++)
+	for (i = first; i < st->argc; i++)
 		argv[n++] = st->argv[i].s;
 	argv[n] = NULL;
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		free(argv);
 		return px_fail(ctx, "pipe: %s", strerror(errno));
 	}
-	srv->pid = spawn(ctx, argv, srv->out_path, NULL, pfd[1], 0, -1, -1);
+	srv->pid = spawn(ctx, &(struct spawn_args){ .argv = argv, .out_path = srv->out_path,
+						    .ready_fd = pfd[1],
+						    .netns = ns ? ns->path : NULL });
 	free(argv);
 	close(pfd[1]);
 	if (srv->pid < 0) {
@@ -549,7 +586,8 @@ static int step_server(struct px_ctx *ctx, const struct px_step *st)
 		srv->pid = 0;
 		return px_fail(ctx, "cannot start fakesrv: %s", strerror(errno));
 	}
-	px_trace(ctx, "server %s: pid %d on %s", name, (int)srv->pid, listen);
+	px_trace(ctx, "server %s: pid %d on %s%s%s", name, (int)srv->pid,
+		 own_listen ? "its own -l/-u" : listen, ns ? " in " : "", ns ? ns->real : "");
 	/* The byte comes once it listens; EOF without it means it died. */
 	until = px_limit(ctx, tk_now_us() + 5000000);
 	for (;;) {
@@ -583,43 +621,82 @@ static int step_server(struct px_ctx *ctx, const struct px_step *st)
 
 /* ---- proxyd ---------------------------------------------------------- */
 
-/* Returns 1 when every port in ports[] is in LISTEN state, per the
- * kernel's tables (never by connecting: that would be seen by proxyd).
+/* Where the listeners a proxyd step waits for are: ports[i] in the
+ * network namespace whose file is netns[i], or when that is NULL (or
+ * netns is) in dflt; NULL is the scenario's own namespace.
  */
-static int ports_listening(const int *ports, int n)
+struct listeners {
+	const int *ports;
+	char *const *netns;
+	const char *dflt;
+	int n;
+};
+
+static const char *listener_netns(const struct listeners *l, int i)
 {
-	static const char *const tables[] = { "/proc/net/tcp", "/proc/net/tcp6" };
-	int found[64] = { 0 }, nfound = 0;
+	return l->netns && l->netns[i] ? l->netns[i] : l->dflt;
+}
+
+static int same_netns(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+/* Marks in found[] the ports of namespace where that are in LISTEN state
+ * in the kernel table (/proc/.../net/tcp or tcp6) seen from there.
+ * Returns how many it marked.
+ */
+static int scan_listeners(const struct listeners *l, const char *where, const char *table,
+			  int *found)
+{
+	FILE *f = px_netns_fopen(where, table);
+	char line[512];
+	int marked = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char local[128];
+		unsigned int port, state;
+		char *colon;
+		int i;
+
+		if (sscanf(line, " %*d: %127s %*s %x", local, &state) != 2 || state != 0x0A)
+			continue;
+		colon = strrchr(local, ':');
+		if (!colon || sscanf(colon + 1, "%x", &port) != 1)
+			continue;
+		for (i = 0; i < l->n; i++)
+			if (!found[i] && (unsigned int)l->ports[i] == port &&
+			    same_netns(listener_netns(l, i), where)) {
+				found[i] = 1;
+				marked++;
+			}
+	}
+	fclose(f);
+	return marked;
+}
+
+/* Returns 1 when every listener of l is in LISTEN state, per the kernel's
+ * tables of its namespace (never by connecting: proxyd would see that).
+ */
+static int ports_listening(const struct listeners *l)
+{
+	static const char *const tables[] = { "/proc/thread-self/net/tcp",
+					      "/proc/thread-self/net/tcp6" };
+	int found[64] = { 0 }, nfound = 0, i, j;
 	size_t t;
 
-	if (n > 64)
-		n = 64;
-	for (t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
-		FILE *f = fopen(tables[t], "r");
-		char line[512];
+	for (i = 0; i < l->n && i < 64; i++) {
+		const char *where = listener_netns(l, i);
+		int read_already = 0;
 
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f)) {
-			char local[128];
-			unsigned int port, state;
-			char *colon;
-			int i;
-
-			if (sscanf(line, " %*d: %127s %*s %x", local, &state) != 2 || state != 0x0A)
-				continue;
-			colon = strrchr(local, ':');
-			if (!colon || sscanf(colon + 1, "%x", &port) != 1)
-				continue;
-			for (i = 0; i < n; i++)
-				if (!found[i] && (unsigned int)ports[i] == port) {
-					found[i] = 1;
-					nfound++;
-				}
-		}
-		fclose(f);
+		for (j = 0; j < i && !read_already; j++)
+			read_already = same_netns(listener_netns(l, j), where);
+		for (t = 0; !read_already && t < sizeof(tables) / sizeof(tables[0]); t++)
+			nfound += scan_listeners(l, where, tables[t], found);
 	}
-	return nfound == n;
+	return nfound >= (l->n < 64 ? l->n : 64);
 }
 
 static void proxyd_paths(struct px_ctx *ctx, char *cfg, char *out, size_t size)
@@ -639,13 +716,18 @@ static int step_proxyd_config(struct px_ctx *ctx, const struct px_step *st)
 static int proxyd_line;   /* the proxyd step, for end-of-scenario failures */
 static int proxyd_exit_checked;
 
+/* proxyd [netns NS] [ARGS...] <<END */
 static int step_proxyd(struct px_ctx *ctx, const struct px_step *st)
 {
 	char cfg[4096], out[4096], how[128];
+	const struct px_netns *ns;
+	struct listeners lis;
 	char **argv;
-	int i, n = 0;
+	int i, n = 0, first = 1;
 	int64_t until;
 
+	if (opt_netns(ctx, st, &first, &ns) < 0)
+		return -1;
 	if (ctx->proxyd_started && !px_proc_reap(&ctx->proxyd, 0))
 		return px_fail(ctx, "proxyd is already running (pid %d)", (int)ctx->proxyd.pid);
 	proxyd_paths(ctx, cfg, out, sizeof(cfg));
@@ -656,7 +738,7 @@ static int step_proxyd(struct px_ctx *ctx, const struct px_step *st)
 	argv[n++] = "-d";
 	argv[n++] = "-f";
 	argv[n++] = cfg;
-	for (i = 1; i < st->argc; i++)
+	for (i = first; i < st->argc; i++)
 		argv[n++] = st->argv[i].s;
 	argv[n] = NULL;
 	free(ctx->proxyd.out_path);
@@ -664,7 +746,9 @@ static int step_proxyd(struct px_ctx *ctx, const struct px_step *st)
 	memset(&ctx->proxyd, 0, sizeof(ctx->proxyd));
 	ctx->proxyd.name = strdup("proxyd");
 	ctx->proxyd.out_path = strdup(out);
-	ctx->proxyd.pid = spawn(ctx, argv, out, NULL, -1, 0, -1, -1);
+	ctx->proxyd.pid = spawn(ctx, &(struct spawn_args){ .argv = argv, .out_path = out,
+							   .ready_fd = -1,
+							   .netns = ns ? ns->path : NULL });
 	free(argv);
 	if (ctx->proxyd.pid < 0) {
 		ctx->proxyd.pid = 0;
@@ -673,11 +757,13 @@ static int step_proxyd(struct px_ctx *ctx, const struct px_step *st)
 	ctx->proxyd_started = 1;
 	proxyd_line = st->lineno;
 	proxyd_exit_checked = 0;
-	px_trace(ctx, "proxyd: pid %d, waiting for %d listener(s)", (int)ctx->proxyd.pid,
-		 st->nbind_ports);
+	px_trace(ctx, "proxyd: pid %d%s%s, waiting for %d listener(s)", (int)ctx->proxyd.pid,
+		 ns ? " in " : "", ns ? ns->real : "", st->nbind_ports);
+	lis = (struct listeners){ .ports = st->bind_ports, .netns = st->bind_ns,
+				  .dflt = ns ? ns->path : NULL, .n = st->nbind_ports };
 	until = px_limit(ctx, tk_now_us() + 5000000);
 	for (;;) {
-		if (ports_listening(st->bind_ports, st->nbind_ports))
+		if (ports_listening(&lis))
 			break;
 		if (px_proc_reap(&ctx->proxyd, 0)) {
 			proxyd_exit_checked = 1;
@@ -804,7 +890,11 @@ static int drain_fd(int fd, struct tk_buf *b)
 	return 0;
 }
 
-static int step_exec(struct px_ctx *ctx, const struct px_step *st)
+/* Runs the shell command cmd ("" with a heredoc: the heredoc is the
+ * script) of an exec or exec-in step, in the namespace ns (NULL: here).
+ */
+static int run_exec(struct px_ctx *ctx, const struct px_step *st, char *cmd,
+		    const struct px_netns *ns)
 {
 	struct px_result *res = &ctx->res;
 	char *argv[4] = { "/bin/sh", "-c", NULL, NULL };
@@ -813,21 +903,24 @@ static int step_exec(struct px_ctx *ctx, const struct px_step *st)
 	struct px_proc p = { .name = "exec" };
 	int64_t t0 = tk_now_us(), until, exited_at = 0;
 
-	if (!st->rest[0] && !st->has_heredoc)
-		return px_fail(ctx, "exec needs a command");
-	px_result_reset(res, PX_RES_EXEC, "exec", st->lineno);
+	if (!cmd[0] && !st->has_heredoc)
+		return px_fail(ctx, "%s needs a command", st->cmd->name);
+	px_result_reset(res, PX_RES_EXEC, st->cmd->name, st->lineno);
 	in_path[0] = '\0';
-	if (st->has_heredoc && st->rest[0]) {
+	if (st->has_heredoc && cmd[0]) {
 		/* "exec CMD <<END": the heredoc is CMD's standard input. */
 		snprintf(in_path, sizeof(in_path), ".exec-stdin-%d", st->lineno);
 		if (write_file(ctx, in_path, st->heredoc.data, st->heredoc.len,
 			       in_path, sizeof(in_path)) < 0)
 			return -1;
 	}
-	argv[2] = st->rest[0] ? st->rest : st->heredoc.data;
+	argv[2] = cmd[0] ? cmd : st->heredoc.data;
 	if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0)
 		return px_fail(ctx, "pipe: %s", strerror(errno));
-	p.pid = spawn(ctx, argv, NULL, in_path[0] ? in_path : NULL, -1, 1, po[1], pe[1]);
+	p.pid = spawn(ctx, &(struct spawn_args){ .argv = argv, .out_fd = po[1], .err_fd = pe[1],
+						 .stdin_path = in_path[0] ? in_path : NULL,
+						 .ready_fd = -1, .new_group = 1,
+						 .netns = ns ? ns->path : NULL });
 	if (p.pid < 0) {
 		close(po[0]);
 		close(po[1]);
@@ -839,7 +932,7 @@ static int step_exec(struct px_ctx *ctx, const struct px_step *st)
 	close(pe[1]);
 	fcntl(po[0], F_SETFL, O_NONBLOCK);
 	fcntl(pe[0], F_SETFL, O_NONBLOCK);
-	px_trace(ctx, "exec: %s", argv[2]);
+	px_trace(ctx, "exec%s%s: %s", ns ? " in " : "", ns ? ns->real : "", argv[2]);
 	until = ctx->deadline;
 	for (;;) {
 		struct pollfd pf[2];
@@ -876,6 +969,36 @@ static int step_exec(struct px_ctx *ctx, const struct px_step *st)
 	px_status_str(p.status, how, sizeof(how));
 	px_trace(ctx, "exec: %s, %zu bytes out, %zu bytes err", how, res->out.len, res->err.len);
 	return 0;
+}
+
+static int step_exec(struct px_ctx *ctx, const struct px_step *st)
+{
+	return run_exec(ctx, st, st->rest, NULL);
+}
+
+/* exec-in NS SHELL-COMMAND: exec, in the scenario's namespace NS. */
+static int step_exec_in(struct px_ctx *ctx, const struct px_step *st)
+{
+	char *name = strdup(st->rest), *cmd;
+	const struct px_netns *ns;
+	int rc;
+
+	if (!name)
+		return px_fail(ctx, "out of memory");
+	cmd = name + strcspn(name, " \t");
+	if (*cmd) {
+		*cmd++ = '\0';
+		cmd += strspn(cmd, " \t");
+	}
+	if (!name[0])
+		rc = px_fail(ctx, "usage: exec-in NS SHELL-COMMAND");
+	else if (!(ns = px_netns_find(ctx, name)))
+		rc = px_fail(ctx, "no network namespace '%s' (make it first with 'netns %s')",
+			     name, name);
+	else
+		rc = run_exec(ctx, st, cmd, ns);
+	free(name);
+	return rc;
 }
 
 /* ---- cleanup --------------------------------------------------------- */
@@ -966,6 +1089,8 @@ static void cleanup(struct px_ctx *ctx)
 	kill_orphans();
 	for (i = 0; i < ctx->nsyslogs; i++)
 		close(ctx->syslogs[i].fd);
+	/* Last, once nothing the scenario started runs in them. */
+	px_netns_cleanup(ctx);
 }
 
 /* ---- the scenario ---------------------------------------------------- */
@@ -1067,5 +1192,6 @@ const struct px_cmd px_cmds_run[] = {
 	{ .name = "signal", .min_args = 2, .max_args = 2, .run = step_signal },
 	{ .name = "expect-exit", .min_args = 2, .max_args = 4, .run = step_expect_exit },
 	{ .name = "exec", .raw_rest = 1, .max_args = 0, .heredoc = 1, .run = step_exec },
+	{ .name = "exec-in", .raw_rest = 1, .max_args = 0, .heredoc = 1, .run = step_exec_in },
 	{ .name = NULL },
 };

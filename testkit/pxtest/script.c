@@ -24,6 +24,7 @@
 
 static const struct px_cmd *const cmd_tables[] = {
 	px_cmds_run, px_cmds_net, px_cmds_http, px_cmds_expect, px_cmds_server,
+	px_cmds_netns,
 };
 
 static const struct px_cmd *find_cmd(const char *name)
@@ -129,7 +130,7 @@ static int expand(struct px_script *sc, const char *s, size_t n,
 		const char *open = memmem(s + i, n - i, "{{", 2);
 		const char *close;
 		char name[128];
-		size_t nl, k;
+		size_t nl, k, skip;
 		int port;
 
 		if (!open) {
@@ -140,7 +141,9 @@ static int expand(struct px_script *sc, const char *s, size_t n,
 		i = (size_t)(open - s);
 		close = memmem(open + 2, n - i - 2, "}}", 2);
 		nl = close ? (size_t)(close - open - 2) : 0;
-		for (k = 0; k < nl && is_name_char((unsigned char)open[2 + k]); k++)
+		/* {{ns:NAME}}: the name characters start after "ns:" */
+		skip = nl > 3 && !memcmp(open + 2, "ns:", 3) ? 3 : 0;
+		for (k = skip; k < nl && is_name_char((unsigned char)open[2 + k]); k++)
 			;
 		if (!close || nl == 0 || k != nl || nl >= sizeof(name)) {
 			tk_buf_add(out, "{{", 2);   /* not a placeholder: keep it */
@@ -158,6 +161,19 @@ static int expand(struct px_script *sc, const char *s, size_t n,
 			tk_buf_adds(out, sc->env->root);
 		} else if (strcmp(name, "certs") == 0) {
 			tk_buf_adds(out, sc->env->certs);
+		} else if (skip) {
+			char real[160];
+			struct px_ns_use *u = realloc(sc->ns_uses,
+						      sizeof(*u) * (size_t)(sc->nns_uses + 1));
+
+			if (!u || px_netns_real(getpid(), name + 3, real, sizeof(real)) < 0) {
+				tk_buf_printf(err, "bad namespace placeholder {{%s}}", name);
+				return -1;
+			}
+			sc->ns_uses = u;
+			u[sc->nns_uses].name = strdup(name + 3);
+			u[sc->nns_uses++].lineno = sc->parse_line;
+			tk_buf_adds(out, real);
 		} else {
 			port = px_port_get(sc, name);
 			if (port < 0) {
@@ -280,8 +296,50 @@ fail:
 	return rc;
 }
 
+/* Returns the namespace file named by a "namespace NAME" keyword on the
+ * bind line [p, eol), or NULL when it has none (the listener is in
+ * proxyd's own namespace). NAME is {{ns:X}} (a namespace of the scenario)
+ * or a namespace that ip(8) knows by that name.
+ */
+static char *bind_namespace(const char *p, const char *eol)
+{
+	char *path = NULL;
+	int after_kw = 0;
+
+	while (p < eol) {
+		const char *w;
+
+		while (p < eol && isspace((unsigned char)*p))
+			p++;
+		w = p;
+		while (p < eol && !isspace((unsigned char)*p))
+			p++;
+		if (p == w)
+			break;
+		if (after_kw) {
+			char real[160];
+
+			if (p - w > 7 && !memcmp(w, "{{ns:", 5) && !memcmp(p - 2, "}}", 2)) {
+				char name[128];
+
+				snprintf(name, sizeof(name), "%.*s", (int)(p - w - 7), w + 5);
+				if (px_netns_real(getpid(), name, real, sizeof(real)) < 0)
+					return NULL;
+			} else {
+				snprintf(real, sizeof(real), "%.*s", (int)(p - w), w);
+			}
+			if (asprintf(&path, "%s/%s", PX_NETNS_DIR, real) < 0)
+				path = NULL;
+			return path;
+		}
+		after_kw = p - w == 9 && !memcmp(w, "namespace", 9);
+	}
+	return NULL;
+}
+
 /* Collects the port placeholders used on "bind" lines of a proxyd config,
- * so the proxyd step knows which listeners to wait for.
+ * so the proxyd step knows which listeners to wait for, and where: a
+ * "namespace" keyword on the line puts the listener in that namespace.
  */
 static int collect_bind_ports(struct px_script *sc, struct px_step *st,
 			      const char *text, size_t n)
@@ -299,7 +357,7 @@ static int collect_bind_ports(struct px_script *sc, struct px_step *st,
 		if (eol - q > 5 && memcmp(q, "bind", 4) == 0 && isspace((unsigned char)q[4])) {
 			for (o = q; (o = memmem(o, (size_t)(eol - o), "{{", 2)); o += 2) {
 				const char *c = memmem(o, (size_t)(eol - o), "}}", 2);
-				char name[128];
+				char name[128], **bn;
 				size_t nl = c ? (size_t)(c - o - 2) : 0;
 				int port, *bp;
 
@@ -308,7 +366,7 @@ static int collect_bind_ports(struct px_script *sc, struct px_step *st,
 				memcpy(name, o + 2, nl);
 				name[nl] = '\0';
 				if (!strcmp(name, "tmp") || !strcmp(name, "dir") || !strcmp(name, "root") ||
-				    !strcmp(name, "certs"))
+				    !strcmp(name, "certs") || !strncmp(name, "ns:", 3))
 					continue;
 				port = px_port_get(sc, name);
 				if (port < 0)
@@ -317,6 +375,11 @@ static int collect_bind_ports(struct px_script *sc, struct px_step *st,
 				if (!bp)
 					return -1;
 				st->bind_ports = bp;
+				bn = realloc(st->bind_ns, sizeof(*bn) * (size_t)(st->nbind_ports + 1));
+				if (!bn)
+					return -1;
+				st->bind_ns = bn;
+				bn[st->nbind_ports] = bind_namespace(q, eol);
 				bp[st->nbind_ports++] = port;
 			}
 		}
@@ -393,6 +456,7 @@ struct px_script *px_script_load(const char *path, const struct px_env *env,
 		if (le > p && le[-1] == '\r')
 			le--;
 		lineno++;
+		sc->parse_line = lineno;
 		q = p;
 		while (q < le && isspace((unsigned char)*q))
 			q++;
@@ -519,6 +583,7 @@ struct px_script *px_script_load(const char *path, const struct px_env *env,
 				tk_buf_adds(&msg, "no free port left");
 				goto fail;
 			}
+			sc->parse_line = start;
 			if (expand(sc, body.data, body.len, &st->heredoc, &msg) < 0)
 				goto fail;
 			if (!st->heredoc.data)
@@ -548,6 +613,25 @@ struct px_script *px_script_load(const char *path, const struct px_env *env,
 		if (strcmp(st->cmd->name, "timeout") == 0 &&
 		    (st->argc != 2 || tk_parse_duration(st->argv[1].s, &sc->timeout_us) < 0)) {
 			tk_buf_adds(&msg, "timeout needs a duration (e.g. 30s)");
+			goto fail;
+		}
+	}
+	/* Every {{ns:NAME}} names a namespace some netns step makes. */
+	for (int u = 0; u < sc->nns_uses; u++) {
+		int found = 0;
+
+		for (int i = 0; i < sc->nsteps && !found; i++) {
+			const struct px_step *st = &sc->steps[i];
+
+			if (strcmp(st->cmd->name, "netns"))
+				continue;
+			for (int k = 1; k < st->argc && !found; k++)
+				found = !strcmp(st->argv[k].s, sc->ns_uses[u].name);
+		}
+		if (!found) {
+			lineno = sc->ns_uses[u].lineno;
+			tk_buf_printf(&msg, "{{ns:%s}}: no 'netns %s' step makes that namespace",
+				      sc->ns_uses[u].name, sc->ns_uses[u].name);
 			goto fail;
 		}
 	}

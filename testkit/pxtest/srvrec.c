@@ -3,7 +3,8 @@
  * Owns: reading a fake server's record file (fakesrv's record.c writes
  * it: connections, their TLS handshakes, requests with their heads and
  * bodies) and the steps that check it: "expect-server" (counts, one
- * request's line, headers, head and body bytes, connection reuse, the TLS
+ * request's line, headers, head and body bytes, connection reuse, the
+ * address the connection came from, the TLS
  * facts of a connection, TLS failures) and "wait-server". A record still
  * being written is ignored until it is whole, so polling is safe.
  */
@@ -313,6 +314,20 @@ static int srv_req_check(struct px_ctx *ctx, const char *sname, struct rec *rc,
 		return px_fail(ctx, "%s came from %s (conn %llu), request #%llu from %s (conn %llu)",
 			       who, rec_peer(rc, q->conn), (unsigned long long)q->conn,
 			       (unsigned long long)j, rec_peer(rc, o->conn), (unsigned long long)o->conn);
+	}
+	if (!strcmp(kw, "peer-addr") && nargs == 1) {
+		/* The record says "IP:PORT" or "[IPv6]:PORT". */
+		const char *peer = rec_peer(rc, q->conn), *colon = strrchr(peer, ':');
+		size_t len = colon ? (size_t)(colon - peer) : strlen(peer);
+
+		if (len >= 2 && peer[0] == '[' && peer[len - 1] == ']') {
+			peer++;
+			len -= 2;
+		}
+		if (len == a[0].len && !memcmp(peer, a[0].s, len))
+			return 0;
+		return px_fail(ctx, "%s came from %s (conn %llu), expected address %s", who,
+			       rec_peer(rc, q->conn), (unsigned long long)q->conn, a[0].s);
 	}
 	if (tk_h1_parse_req(q->head, q->head_len, &m) < 0) {
 		px_fail(ctx, "%s: cannot parse its head", who);
