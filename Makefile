@@ -17,7 +17,7 @@ SAN     ?= 0
 
 DEB_PACKAGES := pkg-config libssl-dev libedit-dev liblua5.4-dev \
                 libcurl4-openssl-dev libpcre2-dev libcmocka-dev \
-                perl curl openssl socat hatop haproxy
+                perl curl openssl socat hatop haproxy iproute2 nftables iptables
 
 ifeq ($(SAN),1)
 BUILD    := build-asan
