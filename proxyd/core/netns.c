@@ -31,11 +31,13 @@ static int self_fd = -1;
 
 const char *px_netns_why(int err, const char *what)
 {
-	static char buf[160];
+	static char buf[256];
 
 	if (err == EPERM || err == EACCES)
-		snprintf(buf, sizeof(buf), "%s needs privileges proxyd does not have "
-		         "(CAP_NET_ADMIN, or CAP_SYS_ADMIN for namespaces; run as root)", what);
+		snprintf(buf, sizeof(buf), "%s is not permitted: proxyd lacks the privilege "
+		         "(run it as root: transparent and usesrc need CAP_NET_ADMIN or CAP_NET_RAW, "
+		         "namespace "
+		         "CAP_SYS_ADMIN, interface CAP_NET_RAW on kernels before 5.7)", what);
 	else if (err == ENOPROTOOPT || err == EOPNOTSUPP || err == EINVAL)
 		snprintf(buf, sizeof(buf), "%s is not supported by this kernel or socket "
 		         "(%s)", what, strerror(err));

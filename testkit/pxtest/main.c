@@ -566,6 +566,11 @@ int main(int argc, char **argv)
 			waitpid(jobs[i].pid, NULL, 0);
 			if (!g.keep)
 				nftw(jobs[i].tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+			close(jobs[i].fd);
+			tk_buf_free(&jobs[i].partial);
+			tk_buf_free(&jobs[i].msg);
+			tk_buf_free(&jobs[i].excerpt);
+			free(jobs[i].name);
 			g.failed++;
 		}
 		printf("interrupted\n");
