@@ -5,6 +5,9 @@
  * exchange on a connection in use belongs to the stream holding it.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <time.h>
 #include <stdlib.h>
@@ -72,8 +75,16 @@ struct px_srvconn *px_srvconn_connect(struct px_loop *loop, struct px_server *sr
 		free(why);
 		return NULL;
 	}
-	if (srv->addr.sa.sa_family != AF_UNIX)
+	if (srv->addr.sa.sa_family != AF_UNIX) {
+		int one = 1;
+
 		px_sock_nodelay(fd);
+		if (srv->be->options & PX_OPT_SRVTCPKA)
+			setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+		/* The request goes with the SYN when the server knows us. */
+		if (srv->tfo)
+			setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one, sizeof(one));
+	}
 	if (src->set && srv->addr.sa.sa_family == src->family &&
 	    px_source_bind(fd, src, client, &why) < 0) {
 		*err = EADDRNOTAVAIL;

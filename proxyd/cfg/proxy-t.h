@@ -57,6 +57,8 @@ enum px_lb_algo {
 #define PX_OPT_ALLBACKUPS   0x0200   /* balance over every backup server */
 #define PX_OPT_HTTPSLOG     0x0400   /* HTTPS log format (httplog + TLS facts) */
 #define PX_OPT_LOGFMTS      (PX_OPT_HTTPLOG | PX_OPT_HTTPSLOG | PX_OPT_TCPLOG)
+#define PX_OPT_CLITCPKA     0x0800   /* SO_KEEPALIVE on client connections */
+#define PX_OPT_SRVTCPKA     0x1000   /* SO_KEEPALIVE on server connections */
 
 /* Timeouts in milliseconds, 0 when not set. */
 struct px_timeouts {

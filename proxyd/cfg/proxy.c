@@ -493,6 +493,9 @@ static const struct {
 	{ "redispatch", 0, PX_CAP_BE, opt_redispatch },
 	{ "httpchk", 0, PX_CAP_BE, px_check_opt_httpchk },
 	{ "allbackups", PX_OPT_ALLBACKUPS, PX_CAP_BE, NULL },
+	{ "tcpka", PX_OPT_CLITCPKA | PX_OPT_SRVTCPKA, PX_CAP_FE | PX_CAP_BE, NULL },
+	{ "clitcpka", PX_OPT_CLITCPKA, PX_CAP_FE, NULL },
+	{ "srvtcpka", PX_OPT_SRVTCPKA, PX_CAP_BE, NULL },
 };
 
 static int kw_option(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)

@@ -491,6 +491,11 @@ static void accept_io(struct px_io *io, uint32_t events)
 			px_warning("accept() on '%s' failed: %s", li->key, strerror(errno));
 			return;
 		}
+		if (li->bind->fe->options & PX_OPT_CLITCPKA) {
+			int one = 1;
+
+			setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+		}
 		px_sess_accept(li, fd, &addr, len);
 	}
 }
