@@ -78,8 +78,6 @@ static int opt_flag(struct px_server *srv, const char *name, const char *arg,
 		srv->check.enabled = 1;
 	else if (!strcmp(name, "no-check"))
 		srv->check.enabled = 0;
-	else if (!strcmp(name, "tfo"))
-		srv->tfo = 1;
 	return 0;
 }
 
@@ -201,7 +199,6 @@ static const struct {
 	{ "no-backup", 0, opt_flag },
 	{ "check", 0, opt_flag },
 	{ "no-check", 0, opt_flag },
-	{ "tfo", 0, opt_flag },
 	{ "inter", 1, opt_interval },
 	{ "fastinter", 1, opt_interval },
 	{ "downinter", 1, opt_interval },

@@ -81,9 +81,6 @@ struct px_srvconn *px_srvconn_connect(struct px_loop *loop, struct px_server *sr
 		px_sock_nodelay(fd);
 		if (srv->be->options & PX_OPT_SRVTCPKA)
 			setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-		/* The request goes with the SYN when the server knows us. */
-		if (srv->tfo)
-			setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one, sizeof(one));
 	}
 	if (src->set && srv->addr.sa.sa_family == src->family &&
 	    px_source_bind(fd, src, client, &why) < 0) {
