@@ -33,6 +33,7 @@
 #include "proto/sess.h"
 #include "proto/stream.h"
 #include "script/hlua.h"
+#include "core/netns.h"
 
 
 static struct px_loop loop;
@@ -546,6 +547,9 @@ int main(int argc, char **argv)
 	if (px_listeners_open(gen, &err) < 0 || px_cli_open(gen, &err) < 0) {
 		fprintf(stderr, "%s\n", err);
 		free(err);
+		px_listeners_rollback();
+		px_gen_unref(gen);
+		px_netns_close_all();
 		return 1;
 	}
 	if (!pidfile)
@@ -595,6 +599,7 @@ int main(int argc, char **argv)
 	px_lua_gen_publish(NULL, &loop);
 	px_loop_run_pending(&loop);
 	px_loop_free(&loop);
+	px_netns_close_all();
 	close(sig_io.fd);
 	free(cfg_args);
 	return 0;
