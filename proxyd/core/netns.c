@@ -122,28 +122,41 @@ int px_netns_socket(const char *ns, int family, int type, char **err)
 	return fd;
 }
 
+/* SO_BINDTODEVICE; <kw> names the option in the error ("interface"). */
+static int bind_device(int fd, const char *iface, const char *kw, char **err)
+{
+	char what[64];
+
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, iface, (socklen_t)strlen(iface) + 1) == 0)
+		return 0;
+	snprintf(what, sizeof(what), "'%s %s'", kw, iface);
+	px_strfmt(err, "%s", px_netns_why(errno, what));
+	return -1;
+}
+
+/* IP_TRANSPARENT (or its IPv6 twin); <what> names the option. */
+static int set_transparent(int fd, int family, const char *what, char **err)
+{
+	int one = 1;
+	int r = family == AF_INET6 ?
+	        setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &one, sizeof(one)) :
+	        setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one));
+
+	if (r < 0) {
+		px_strfmt(err, "%s", px_netns_why(errno, what));
+		return -1;
+	}
+	return 0;
+}
+
 int px_sockopts_apply(int fd, int family, const struct px_sockopts *o, char **err)
 {
 	int one = 1;
 
-	if (o->iface && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, o->iface,
-	                           (socklen_t)strlen(o->iface) + 1) < 0) {
-		char what[64];
-
-		snprintf(what, sizeof(what), "'interface %s'", o->iface);
-		px_strfmt(err, "%s", px_netns_why(errno, what));
+	if (o->iface && bind_device(fd, o->iface, "interface", err) < 0)
 		return -1;
-	}
-	if (o->transparent) {
-		int r = family == AF_INET6 ?
-		        setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &one, sizeof(one)) :
-		        setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one));
-
-		if (r < 0) {
-			px_strfmt(err, "%s", px_netns_why(errno, "'transparent'"));
-			return -1;
-		}
-	}
+	if (o->transparent && set_transparent(fd, family, "'transparent'", err) < 0)
+		return -1;
 	if (o->v6only && family == AF_INET6) {
 		int v = o->v6only == 1;
 
@@ -260,14 +273,8 @@ int px_source_bind(int fd, const struct px_source *src, const struct sockaddr *c
 	uint16_t port = src->port;
 	int family = src->family;
 
-	if (src->iface && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, src->iface,
-	                             (socklen_t)strlen(src->iface) + 1) < 0) {
-		char what[64];
-
-		snprintf(what, sizeof(what), "'source ... interface %s'", src->iface);
-		px_strfmt(err, "%s", px_netns_why(errno, what));
+	if (src->iface && bind_device(fd, src->iface, "source ... interface", err) < 0)
 		return -1;
-	}
 	if (src->usesrc != PX_USESRC_NONE) {
 		if (src->usesrc == PX_USESRC_ADDR) {
 			ip = src->usesrc_addr;
@@ -284,12 +291,8 @@ int px_source_bind(int fd, const struct px_source *src, const struct sockaddr *c
 			px_strfmt(err, "'usesrc' needs a client of the source's address family");
 			return -1;
 		}
-		if ((family == AF_INET6 ?
-		     setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &one, sizeof(one)) :
-		     setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one))) < 0) {
-			px_strfmt(err, "%s", px_netns_why(errno, "'usesrc' (IP_TRANSPARENT)"));
+		if (set_transparent(fd, family, "'usesrc' (IP_TRANSPARENT)", err) < 0)
 			return -1;
-		}
 	}
 	memset(&sa, 0, sizeof(sa));
 	if (family == AF_INET) {
