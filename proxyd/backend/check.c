@@ -20,6 +20,7 @@
 #include <openssl/ssl.h>
 #include "admin/counters.h"
 #include "backend/check.h"
+#include "core/netns.h"
 #include "ssl/ssl-t.h"
 #include "backend/lb.h"
 #include "backend/server.h"
@@ -653,6 +654,8 @@ static void probe_start(struct px_server *srv)
 	struct px_loop *loop = chk->loop;
 	struct px_probe *p;
 	uint32_t limit = chk->inter;
+	const struct px_source *src = srv->src.set ? &srv->src : &be->src;
+	char *why = NULL;
 	int fd;
 
 	chk->t_start = loop->now_ms;
@@ -663,16 +666,34 @@ static void probe_start(struct px_server *srv)
 		check_done_errno(srv, PX_CHK_SOCKERR, ENOMEM);
 		return;
 	}
-	fd = socket(chk->addr.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* Checks go where the traffic goes: the server's namespace, and
+	 * its source address (not the client's: a check has no client).
+	 */
+	fd = px_netns_socket(srv->netns, chk->addr.sa.sa_family,
+	                     SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, &why);
 	if (fd < 0) {
-		int err = errno;
+		int err = errno ? errno : EINVAL;
 
+		free(why);
 		free(p);
 		check_done_errno(srv, PX_CHK_SOCKERR, err);
 		return;
 	}
 	if (chk->addr.sa.sa_family != AF_UNIX)
 		px_sock_nodelay(fd);
+	if (src->set && src->family == chk->addr.sa.sa_family) {
+		struct px_source own = *src;
+
+		if (own.usesrc == PX_USESRC_CLIENTIP || own.usesrc == PX_USESRC_CLIENT)
+			own.usesrc = PX_USESRC_NONE;
+		if (px_source_bind(fd, &own, NULL, &why) < 0) {
+			free(why);
+			close(fd);
+			free(p);
+			check_done_errno(srv, PX_CHK_SOCKERR, EADDRNOTAVAIL);
+			return;
+		}
+	}
 	p->io.fd = fd;
 	p->io.fn = probe_io;
 	p->srv = srv;
