@@ -59,6 +59,9 @@ enum px_lb_algo {
 #define PX_OPT_LOGFMTS      (PX_OPT_HTTPLOG | PX_OPT_HTTPSLOG | PX_OPT_TCPLOG)
 #define PX_OPT_CLITCPKA     0x0800   /* SO_KEEPALIVE on client connections */
 #define PX_OPT_SRVTCPKA     0x1000   /* SO_KEEPALIVE on server connections */
+#define PX_OPT_SPLICE_AUTO  0x2000   /* splice() raw forwarding both ways */
+#define PX_OPT_SPLICE_REQ   0x4000   /* splice() client to server */
+#define PX_OPT_SPLICE_RES   0x8000   /* splice() server to client */
 
 /* Timeouts in milliseconds, 0 when not set. */
 struct px_timeouts {

@@ -496,6 +496,9 @@ static const struct {
 	{ "tcpka", PX_OPT_CLITCPKA | PX_OPT_SRVTCPKA, PX_CAP_FE | PX_CAP_BE, NULL },
 	{ "clitcpka", PX_OPT_CLITCPKA, PX_CAP_FE, NULL },
 	{ "srvtcpka", PX_OPT_SRVTCPKA, PX_CAP_BE, NULL },
+	{ "splice-auto", PX_OPT_SPLICE_AUTO, PX_CAP_FE | PX_CAP_BE, NULL },
+	{ "splice-request", PX_OPT_SPLICE_REQ, PX_CAP_FE | PX_CAP_BE, NULL },
+	{ "splice-response", PX_OPT_SPLICE_RES, PX_CAP_FE | PX_CAP_BE, NULL },
 };
 
 static int kw_option(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)

@@ -15,6 +15,7 @@ struct px_srvconn;
 struct px_errmsg;
 struct px_var;
 struct px_lua_call;
+struct px_splice;
 struct px_rule;
 
 /* Request side: how far the request was received. */
@@ -152,6 +153,7 @@ struct px_stream {
 	uint32_t tun_timeout;          /* set-timeout tunnel */
 	uint32_t be_queue_pos;
 	struct px_lua_call *lua;       /* a Lua call waiting to go on, or NULL */
+	struct px_splice *spl;         /* kernel pipes of spliced forwarding, or NULL */
 	const struct px_rule *rr_rule; /* the rule to resume the rules at */
 	uint8_t rr_stage;              /* 1: first proxy's rules, 2: second's */
 

@@ -607,6 +607,8 @@ void px_stream_free(struct px_stream *s)
 		px_var_free_all(&s->vars);
 	if (s->lua || (s->flags & PX_STF_LUA_PRIV))
 		px_lua_stream_release(s);
+	if (s->spl)
+		px_tcp_splice_free(s);
 	px_captures_free(s);
 	if (s->sni)
 		px_ssl_stream_free(s);

@@ -5,6 +5,10 @@
  * empty (half-close), and the stream ends when both directions are
  * closed.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include "admin/counters.h"
 #include "backend/srvconn.h"
 #include "cfg/proxy.h"
@@ -94,6 +98,129 @@ static int receive(struct px_conn *c, uint64_t *count)
 		return 0;
 	}
 	return -1;
+}
+
+/* --- splicing ------------------------------------------------------------- */
+
+/* option splice-auto / splice-request / splice-response: raw bytes move
+ * from one socket to the other through a kernel pipe, without a copy to
+ * user space, once the stream's buffer on that side is empty. TLS
+ * connections are not spliced (their bytes must pass through OpenSSL).
+ */
+struct px_splice {
+	int fd[2][2];           /* per direction (0: to the server): read, write */
+	uint32_t len[2];        /* bytes in each pipe */
+};
+
+#define SPLICE_CHUNK 65536
+
+void px_tcp_splice_free(struct px_stream *s)
+{
+	int d;
+
+	if (!s->spl)
+		return;
+	for (d = 0; d < 2; d++) {
+		close(s->spl->fd[d][0]);
+		close(s->spl->fd[d][1]);
+	}
+	free(s->spl);
+	s->spl = NULL;
+}
+
+/* Whether direction <dir> (0: client to server) of <s> splices. */
+static int splicing(struct px_stream *s, int dir)
+{
+	uint32_t opts = s->fe->options | (s->be ? s->be->options : 0);
+
+	if (!(opts & (PX_OPT_SPLICE_AUTO | (dir ? PX_OPT_SPLICE_RES : PX_OPT_SPLICE_REQ))))
+		return 0;
+	if (!s->sc || s->sess->cli.ssl || s->sc->conn.ssl)
+		return 0;
+	if (s->spl)
+		return 1;
+	s->spl = calloc(1, sizeof(*s->spl));
+	if (!s->spl)
+		return 0;
+	if (pipe2(s->spl->fd[0], O_NONBLOCK | O_CLOEXEC) < 0) {
+		free(s->spl);
+		s->spl = NULL;
+		return 0;
+	}
+	if (pipe2(s->spl->fd[1], O_NONBLOCK | O_CLOEXEC) < 0) {
+		close(s->spl->fd[0][0]);
+		close(s->spl->fd[0][1]);
+		free(s->spl);
+		s->spl = NULL;
+		return 0;
+	}
+	return 1;
+}
+
+static uint32_t piped(const struct px_stream *s, int dir)
+{
+	return s->spl ? s->spl->len[dir] : 0;
+}
+
+/* Moves bytes of direction <dir> from <from> to <to> through the pipe.
+ * Returns 1 on progress (bytes or end), 0 when nothing moved, -1 on an
+ * error of <from>, -2 on an error of <to>.
+ */
+static int splice_move(struct px_stream *s, int dir, struct px_conn *from, struct px_conn *to,
+                       uint64_t *count)
+{
+	int *fd = s->spl->fd[dir];
+	uint32_t *len = &s->spl->len[dir];
+	int progress = 0;
+	ssize_t n;
+
+	for (;;) {
+		if (*len) {
+			if (!(to->flags & PX_CF_WR_READY))
+				break;
+			n = splice(fd[0], NULL, to->io.fd, NULL, *len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				*len -= (uint32_t)n;
+				if (count)
+					*count += (uint64_t)n;
+				progress = 1;
+				continue;
+			}
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && errno == EAGAIN) {
+				to->flags &= ~PX_CF_WR_READY;
+				break;
+			}
+			to->flags |= PX_CF_ERROR;
+			return -2;
+		}
+		if (!(from->flags & PX_CF_RD_READY) || (from->flags & PX_CF_RD_EOF))
+			break;
+		n = splice(from->io.fd, NULL, fd[1], NULL, SPLICE_CHUNK,
+		           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n > 0) {
+			*len = (uint32_t)n;
+			from->flags |= PX_CF_RD_ANY;
+			progress = 1;
+			continue;
+		}
+		if (n == 0) {
+			from->flags |= PX_CF_RD_EOF;
+			from->flags &= ~PX_CF_RD_READY;
+			return 1;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN) {
+			from->flags &= ~PX_CF_RD_READY;
+			break;
+		}
+		from->flags |= PX_CF_ERROR;
+		from->flags &= ~PX_CF_RD_READY;
+		return -1;
+	}
+	return progress;
 }
 
 static void tcp_end(struct px_stream *s, int abort)
@@ -226,8 +353,11 @@ void px_tcp_process(struct px_stream *s)
 			break;
 		}
 
-		/* The client may send while the server connection is made. */
-		if (step(s, receive(c, &s->bytes_in), 'C', &s->t_cli_act, now, &progress) < 0)
+		/* The client may send while the server connection is made
+		 * (into the buffer; splicing starts once it is empty).
+		 */
+		if ((s->rs != PX_RS_TUNNEL || c->buf.len || !splicing(s, 0)) &&
+		    step(s, receive(c, &s->bytes_in), 'C', &s->t_cli_act, now, &progress) < 0)
 			return;
 
 		if (s->rs == PX_RS_NONE) {
@@ -244,21 +374,36 @@ void px_tcp_process(struct px_stream *s)
 			progress = 1;
 		}
 
-		if (step(s, forward(c, &s->sc->conn, NULL), 'S', &s->t_srv_act, now,
-		         &progress) < 0 ||
-		    step(s, receive(&s->sc->conn, NULL), 'S', &s->t_srv_act, now,
-		         &progress) < 0 ||
-		    step(s, forward(&s->sc->conn, c, &s->bytes_out), 'C', &s->t_cli_act, now,
-		         &progress) < 0)
+		if (!c->buf.len && splicing(s, 0)) {
+			r = splice_move(s, 0, c, &s->sc->conn, &s->bytes_in);
+			if (step(s, r == -1 ? -1 : r == -2 ? 0 : r, 'C', &s->t_cli_act, now,
+			         &progress) < 0 ||
+			    step(s, r == -2 ? -1 : 0, 'S', &s->t_srv_act, now, &progress) < 0)
+				return;
+		} else if (step(s, forward(c, &s->sc->conn, NULL), 'S', &s->t_srv_act, now,
+		                &progress) < 0) {
 			return;
+		}
+		if (!s->sc->conn.buf.len && splicing(s, 1)) {
+			r = splice_move(s, 1, &s->sc->conn, c, &s->bytes_out);
+			if (step(s, r == -1 ? -1 : r == -2 ? 0 : r, 'S', &s->t_srv_act, now,
+			         &progress) < 0 ||
+			    step(s, r == -2 ? -1 : 0, 'C', &s->t_cli_act, now, &progress) < 0)
+				return;
+		} else if (step(s, receive(&s->sc->conn, NULL), 'S', &s->t_srv_act, now,
+		                &progress) < 0 ||
+		           step(s, forward(&s->sc->conn, c, &s->bytes_out), 'C', &s->t_cli_act,
+		                now, &progress) < 0) {
+			return;
+		}
 
 		/* Pass ends of stream on once what preceded them is delivered. */
-		if ((c->flags & PX_CF_RD_EOF) && !c->buf.len &&
+		if ((c->flags & PX_CF_RD_EOF) && !c->buf.len && !piped(s, 0) &&
 		    !(s->sc->conn.flags & PX_CF_WR_SHUT)) {
 			px_conn_shutw(&s->sc->conn);
 			progress = 1;
 		}
-		if ((s->sc->conn.flags & PX_CF_RD_EOF) && !s->sc->conn.buf.len &&
+		if ((s->sc->conn.flags & PX_CF_RD_EOF) && !s->sc->conn.buf.len && !piped(s, 1) &&
 		    !(c->flags & PX_CF_WR_SHUT)) {
 			px_conn_shutw(c);
 			progress = 1;
@@ -293,10 +438,10 @@ void px_tcp_process(struct px_stream *s)
 	 */
 	s->exp_cli = 0;
 	s->exp_srv = 0;
-	if (!(c->flags & PX_CF_RD_EOF) || s->sc->conn.buf.len)
+	if (!(c->flags & PX_CF_RD_EOF) || s->sc->conn.buf.len || piped(s, 1))
 		s->exp_cli = px_tick_add(s->t_cli_act, side_timeout(tunnel, fe->to.client,
 		                         fe->to.client_fin, !!(c->flags & PX_CF_WR_SHUT)));
-	if (!(s->sc->conn.flags & PX_CF_RD_EOF) || c->buf.len)
+	if (!(s->sc->conn.flags & PX_CF_RD_EOF) || c->buf.len || piped(s, 0))
 		s->exp_srv = px_tick_add(s->t_srv_act, side_timeout(tunnel, srv_to,
 		                         be->to.server_fin, !!(s->sc->conn.flags & PX_CF_WR_SHUT)));
 	if (s->exp_cli && s->exp_cli <= now) {

@@ -7,4 +7,7 @@
 void px_tcp_start(struct px_stream *s);
 void px_tcp_process(struct px_stream *s);
 
+/* Closes the kernel pipes of a stream that spliced (option splice-*). */
+void px_tcp_splice_free(struct px_stream *s);
+
 #endif
