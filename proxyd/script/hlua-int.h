@@ -190,6 +190,7 @@ struct lua_task {
 };
 
 extern struct px_lua_inst *px_lua_cur;
+extern const char *const hl_kind_names[LK_NB];
 extern struct px_loop *px_lua_loop;
 
 /* hlua.c */
@@ -214,6 +215,8 @@ int hl_check_yield(lua_State *L, const char *fn);
 void hl_tasks_start(struct px_lua_inst *in, struct px_loop *loop);
 void hl_tasks_stop(struct px_lua_inst *in);
 extern const struct px_lua_file *hl_build_failed;
+int hl_cfg_same_code(const struct px_lua_cfg *a, const struct px_lua_cfg *b);
+void hl_inst_number(struct px_lua_inst *in);
 extern struct px_gen *hl_view_gen;
 int hl_inst_init(struct px_lua_inst *in, struct px_gen *gen, char **err);
 struct px_lua_inst *hl_inst_build(const struct px_lua_cfg *cfg, const struct px_lua_inst *from,

@@ -499,7 +499,6 @@ static const struct px_cli_ext lua_cli_ext = {
 /* "show lua [json]" */
 static int cmd_show_lua(struct px_cli_conn *cc, char **args, int nargs, const char *payload)
 {
-	static const char *const kinds[LK_NB] = { "action", "fetch", "converter", "service", "cli" };
 	struct px_lua_inst *in = px_lua_cur;
 	int json = nargs == 3 && !strcmp(args[2], "json"), k, first = 1, ntasks = 0;
 	struct lua_name *n;
@@ -546,7 +545,7 @@ static int cmd_show_lua(struct px_cli_conn *cc, char **args, int nargs, const ch
 		if (!hl_reg_of(in, n))
 			continue;
 		if (json) {
-			px_cli_printf(cc, "%s{\"kind\":\"%s\",\"name\":", first ? "" : ",", kinds[n->kind]);
+			px_cli_printf(cc, "%s{\"kind\":\"%s\",\"name\":", first ? "" : ",", hl_kind_names[n->kind]);
 			px_cli_json_str(cc, n->name, strlen(n->name));
 			px_cli_printf(cc, ",\"calls\":%llu,\"errors\":%llu,\"timeouts\":%llu,"
 			              "\"yields\":%llu,\"time_us\":%llu}",
@@ -554,7 +553,7 @@ static int cmd_show_lua(struct px_cli_conn *cc, char **args, int nargs, const ch
 			              (unsigned long long)n->timeouts, (unsigned long long)n->yields,
 			              (unsigned long long)n->time_us);
 		} else {
-			px_cli_printf(cc, "  %-9s %-24s %10llu %8llu %8llu %8llu %10llu\n", kinds[n->kind],
+			px_cli_printf(cc, "  %-9s %-24s %10llu %8llu %8llu %8llu %10llu\n", hl_kind_names[n->kind],
 			              n->name, (unsigned long long)n->calls,
 			              (unsigned long long)n->errors, (unsigned long long)n->timeouts,
 			              (unsigned long long)n->yields, (unsigned long long)n->time_us);
