@@ -37,6 +37,7 @@ struct px_server {
 	struct px_ssl_srv *ssl;     /* TLS to the server, or NULL */
 	struct px_source src;       /* "source" of the server line, else the backend's */
 	char *netns;                /* "namespace NAME": connect from that namespace */
+	uint8_t tfo;                /* "tfo": TCP Fast Open to the server */
 
 	/* Run-time state. */
 	uint8_t state;              /* enum px_srv_state */

@@ -78,6 +78,8 @@ static int opt_flag(struct px_server *srv, const char *name, const char *arg,
 		srv->check.enabled = 1;
 	else if (!strcmp(name, "no-check"))
 		srv->check.enabled = 0;
+	else if (!strcmp(name, "tfo"))
+		srv->tfo = 1;
 	return 0;
 }
 
@@ -199,6 +201,7 @@ static const struct {
 	{ "no-backup", 0, opt_flag },
 	{ "check", 0, opt_flag },
 	{ "no-check", 0, opt_flag },
+	{ "tfo", 0, opt_flag },
 	{ "inter", 1, opt_interval },
 	{ "fastinter", 1, opt_interval },
 	{ "downinter", 1, opt_interval },
@@ -382,6 +385,37 @@ static int kw_default_server(char **args, int nargs, struct px_cfg_ctx *ctx, cha
 /* End of parsing for backend <be>: where each server's checks connect,
  * then what the check and balancing modules verify and prepare.
  */
+/* "tfo" applies to TCP servers of HTTP backends, where the request is
+ * ready to go with the SYN. In TCP mode the server may be the one to speak
+ * first, and a deferred connect would never leave: proxyd says so instead.
+ */
+static void tfo_check(struct px_cfg_ctx *ctx, struct px_server *srv)
+{
+	const char *file = ctx->file;
+	int line = ctx->line;
+	long v;
+
+	ctx->file = srv->file;
+	ctx->line = srv->line;
+
+	if (srv->addr.sa.sa_family == AF_UNIX || srv->be->mode != PX_MODE_HTTP) {
+		px_cfg_warn(ctx, "server '%s/%s': 'tfo' is ignored %s", srv->be->id, srv->id,
+		            srv->addr.sa.sa_family == AF_UNIX ? "on a Unix socket" :
+		            "in TCP mode (the server may speak first; only HTTP "
+		            "requests go with the SYN)");
+		srv->tfo = 0;
+	} else {
+		v = px_netns_sysctl(srv->netns, "net.ipv4.tcp_fastopen");
+		if (v >= 0 && !(v & 1))
+			px_cfg_warn(ctx, "server '%s/%s': 'tfo': net.ipv4.tcp_fastopen is %ld, "
+			            "which does not allow Fast Open as a client: connections "
+			            "will make normal handshakes (set it to 1 or 3)", srv->be->id,
+			            srv->id, v);
+	}
+	ctx->file = file;
+	ctx->line = line;
+}
+
 void px_server_finalize(struct px_cfg_ctx *ctx, struct px_proxy *be)
 {
 	uint32_t i;
@@ -409,6 +443,8 @@ void px_server_finalize(struct px_cfg_ctx *ctx, struct px_proxy *be)
 			chk->addr.in4.sin_port = htons(chk->port);
 		else if (chk->port && chk->addr.sa.sa_family == AF_INET6)
 			chk->addr.in6.sin6_port = htons(chk->port);
+		if (srv->tfo)
+			tfo_check(ctx, srv);
 	}
 	for (i = 0; i < be->nsrv; i++)
 		px_ssl_srv_finalize(ctx, be->srv[i]);

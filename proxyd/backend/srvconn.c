@@ -65,7 +65,7 @@ struct px_srvconn *px_srvconn_connect(struct px_loop *loop, struct px_server *sr
 	const struct px_source *src = srv->src.set ? &srv->src : &srv->be->src;
 	struct px_srvconn *sc;
 	char *why = NULL;
-	int fd;
+	int fd, tfo = 0, deferred = 0;
 
 	fd = px_netns_socket(srv->netns, srv->addr.sa.sa_family,
 	                     SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, &why);
@@ -81,6 +81,12 @@ struct px_srvconn *px_srvconn_connect(struct px_loop *loop, struct px_server *sr
 		px_sock_nodelay(fd);
 		if (srv->be->options & PX_OPT_SRVTCPKA)
 			setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+		/* Fast Open: with a cookie from this server, connect() only
+		 * prepares and the request leaves with the SYN at the first
+		 * write; without one, a normal SYN asks for a cookie.
+		 */
+		if (srv->tfo)
+			tfo = !setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one, sizeof(one));
 	}
 	if (src->set && srv->addr.sa.sa_family == src->family &&
 	    px_source_bind(fd, src, client, &why) < 0) {
@@ -90,7 +96,9 @@ struct px_srvconn *px_srvconn_connect(struct px_loop *loop, struct px_server *sr
 		close(fd);
 		return NULL;
 	}
-	if (connect(fd, &srv->addr.sa, srv->addrlen) < 0 && errno != EINPROGRESS) {
+	if (connect(fd, &srv->addr.sa, srv->addrlen) == 0)
+		deferred = tfo;
+	else if (errno != EINPROGRESS) {
 		*err = errno;
 		close(fd);
 		return NULL;
@@ -108,6 +116,11 @@ struct px_srvconn *px_srvconn_connect(struct px_loop *loop, struct px_server *sr
 	 * its head then move in one read and one write.
 	 */
 	sc->conn.flags = PX_CF_CONNECTING | PX_CF_LARGE_BUF;
+	/* A deferred Fast Open connect: writable at once (the write sends
+	 * the SYN), made only once the kernel says so (px_srvconn_tfo_state).
+	 */
+	if (deferred)
+		sc->conn.flags |= PX_CF_TFO | PX_CF_WR_READY;
 	sc->loop = loop;
 	sc->srv = srv;
 	px_list_init(&sc->link);
@@ -151,11 +164,37 @@ int px_srvconn_check_connect(struct px_srvconn *sc)
 			return -1;
 		}
 	}
+	/* Past a TLS handshake, a Fast Open connection is made for sure. */
+	if (sc->conn.ssl)
+		sc->conn.flags &= ~PX_CF_TFO;
 	sc->conn.flags &= ~PX_CF_CONNECTING;
 	/* A connection reported writable but not yet established would give
 	 * ENOTCONN here; that cannot happen with SO_ERROR clear and EPOLLOUT.
 	 */
 	return 0;
+}
+
+int px_srvconn_tfo_state(struct px_srvconn *sc)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	int soerr = 0;
+
+	if (!(sc->conn.flags & PX_CF_TFO))
+		return 1;
+	if (getsockopt(sc->conn.io.fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return -1;
+	if (ti.tcpi_state == TCP_SYN_SENT)
+		return 0;
+	if (ti.tcpi_state == TCP_CLOSE) {
+		len = sizeof(soerr);
+		if (getsockopt(sc->conn.io.fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0 || !soerr)
+			soerr = ECONNREFUSED;
+		errno = soerr;
+		return -1;
+	}
+	sc->conn.flags &= ~PX_CF_TFO;
+	return 1;
 }
 
 /* Finds an idle connection of <srv> that the strategy <reuse> allows for a

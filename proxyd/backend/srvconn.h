@@ -17,6 +17,12 @@ void px_srvconn_release(struct px_srvconn *sc, int keep);
 void px_srvconn_close(struct px_srvconn *sc, int abort);
 int px_srvconn_check_connect(struct px_srvconn *sc);
 
+/* Where a deferred Fast Open connection stands (PX_CF_TFO): 1 made (the
+ * flag is cleared; also for other connections), 0 not yet, -1 refused or
+ * failed (errno set).
+ */
+int px_srvconn_tfo_state(struct px_srvconn *sc);
+
 extern uint32_t px_srvconn_idle_ms;
 
 #endif

@@ -81,17 +81,11 @@ static int ns_open(const char *name, char **err)
 	return fd;
 }
 
-int px_netns_socket(const char *ns, int family, int type, char **err)
+/* Steps into namespace <ns>. Returns 0, or -1 with <err> set. */
+static int ns_enter(const char *ns, char **err)
 {
-	int fd, nsfd, e;
+	int nsfd = ns_open(ns, err);
 
-	if (!ns) {
-		fd = socket(family, type, 0);
-		if (fd < 0)
-			px_strfmt(err, "socket: %s", strerror(errno));
-		return fd;
-	}
-	nsfd = ns_open(ns, err);
 	if (nsfd < 0)
 		return -1;
 	if (self_fd < 0) {
@@ -106,8 +100,14 @@ int px_netns_socket(const char *ns, int family, int type, char **err)
 		px_strfmt(err, "namespace '%s': %s", ns, px_netns_why(errno, "entering a namespace"));
 		return -1;
 	}
-	fd = socket(family, type, 0);
-	e = errno;
+	return 0;
+}
+
+/* Steps back into proxyd's own namespace, keeping errno. */
+static void ns_leave(void)
+{
+	int e = errno;
+
 	if (setns(self_fd, CLONE_NEWNET) < 0) {
 		/* Cannot happen once the first setns() worked; better stop
 		 * than open every later socket in the wrong namespace.
@@ -115,11 +115,56 @@ int px_netns_socket(const char *ns, int family, int type, char **err)
 		perror("proxyd: cannot return to its network namespace");
 		abort();
 	}
+	errno = e;
+}
+
+int px_netns_socket(const char *ns, int family, int type, char **err)
+{
+	int fd;
+
+	if (!ns) {
+		fd = socket(family, type, 0);
+		if (fd < 0)
+			px_strfmt(err, "socket: %s", strerror(errno));
+		return fd;
+	}
+	if (ns_enter(ns, err) < 0)
+		return -1;
+	fd = socket(family, type, 0);
+	ns_leave();
 	if (fd < 0) {
-		px_strfmt(err, "namespace '%s': socket: %s", ns, strerror(e));
+		px_strfmt(err, "namespace '%s': socket: %s", ns, strerror(errno));
 		return -1;
 	}
 	return fd;
+}
+
+long px_netns_sysctl(const char *ns, const char *name)
+{
+	char path[128], buf[32], *p;
+	long v = -1;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	for (p = path + 10; *p; p++)
+		if (*p == '.')
+			*p = '/';
+	if (ns && ns_enter(ns, NULL) < 0)
+		return -1;
+	/* /proc/sys/net shows the namespace of whoever opens it. */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns)
+		ns_leave();
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = 0;
+		v = strtol(buf, NULL, 10);
+	}
+	return v;
 }
 
 /* SO_BINDTODEVICE; <kw> names the option in the error ("interface"). */

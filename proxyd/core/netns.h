@@ -14,6 +14,11 @@
  */
 int px_netns_socket(const char *ns, int family, int type, char **err);
 
+/* The value of the integer sysctl <name> ("net.ipv4.tcp_fastopen") as
+ * namespace <ns> (NULL: proxyd's own) sees it, or -1 when unreadable.
+ */
+long px_netns_sysctl(const char *ns, const char *name);
+
 /* Applies <o> to the listening socket <fd> of <family> before bind().
  * Returns 0, or -1 with <err> saying which option failed and why.
  */

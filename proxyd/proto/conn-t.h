@@ -20,6 +20,7 @@
 #define PX_CF_SSL_WANT_RD 0x0400  /* TLS waits for readability, whatever the call */
 #define PX_CF_SSL_WANT_WR 0x0800  /* TLS waits for writability, whatever the call */
 #define PX_CF_SSL_DRAINED 0x1000  /* TLS: the last read emptied the socket */
+#define PX_CF_TFO         0x2000  /* Fast Open connect deferred, not known made yet */
 
 /* One socket with its receive buffer. The receive buffer is where the
  * peer's bytes wait until they are sent on the other side, so each

@@ -65,8 +65,11 @@ ssize_t px_conn_send(struct px_conn *c, const char *data, size_t len)
 			c->flags &= ~PX_CF_WR_READY;
 		return n;
 	}
-	if (errno == EAGAIN || errno == EINTR) {
-		if (errno == EAGAIN)
+	/* EINPROGRESS: a Fast Open SYN left without the data (no cookie);
+	 * the data goes once the connection is made, which EPOLLOUT tells.
+	 */
+	if (errno == EAGAIN || errno == EINTR || errno == EINPROGRESS) {
+		if (errno != EINTR)
 			c->flags &= ~PX_CF_WR_READY;
 		return 0;
 	}

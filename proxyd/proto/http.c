@@ -810,14 +810,6 @@ static int cli_read(struct px_stream *s)
 	return 1;
 }
 
-/* Drops the request bytes already sent from the client buffer. */
-static void req_consume_sent(struct px_stream *s)
-{
-	px_buf_consume(&s->sess->cli.buf, s->req_sent);
-	s->req_fwd -= s->req_sent;
-	s->req_sent = 0;
-}
-
 static int req_send(struct px_stream *s)
 {
 	struct px_conn *c = &s->sess->cli;
@@ -841,7 +833,7 @@ static int req_send(struct px_stream *s)
 	 */
 	s->t_srv_act = s->t_cli_act = s->sess->loop->now_ms;
 	if (!(s->flags & PX_STF_RETAIN))
-		req_consume_sent(s);
+		px_stream_req_consume_sent(s);
 	return 1;
 }
 
@@ -857,10 +849,12 @@ static int srv_read(struct px_stream *s)
 	n = px_conn_recv(c);
 	if (n > 0) {
 		s->t_srv_act = s->sess->loop->now_ms;
+		if (c->flags & PX_CF_TFO)
+			px_stream_tfo_step(s, 0);   /* made, since it answers */
 		if (s->flags & PX_STF_RETAIN) {
 			/* The server answers: no resend can happen now. */
 			s->flags &= ~PX_STF_RETAIN;
-			req_consume_sent(s);
+			px_stream_req_consume_sent(s);
 		}
 		return 1;
 	}
@@ -871,6 +865,8 @@ static int srv_read(struct px_stream *s)
 		return 1;
 	}
 	/* End of stream or reset from the server. */
+	if ((c->flags & PX_CF_TFO) && px_stream_tfo_step(s, 0) < 0)
+		return 1;   /* refused: a failed connect */
 	if (s->rs == PX_RS_HDR) {
 		if (!c->buf.len && (s->flags & PX_STF_RETAIN) && (s->flags & PX_STF_REUSED)) {
 			/* An idle connection the server had just closed. */
@@ -1020,6 +1016,8 @@ static void update_deadlines(struct px_stream *s)
 			if (s->rs == PX_RS_BODY && s->res_fwd && !(c->flags & PX_CF_WR_READY) &&
 			    s->req_fwd <= s->req_sent)
 				s->exp_srv = 0;
+			if (s->sc && (s->sc->conn.flags & PX_CF_TFO))
+				s->exp_conn = px_tick_add(s->t_connect, be->to.connect);
 		} else if (s->scs == PX_SC_CONNECTING) {
 			s->exp_conn = px_tick_add(s->t_connect, be->to.connect);
 		} else if (s->scs == PX_SC_QUEUED) {
@@ -1039,7 +1037,9 @@ static void update_deadlines(struct px_stream *s)
 	                     s->exp_cli);
 	next = px_tick_first(next, s->exp_srv);
 	next = px_tick_first(next, s->scs == PX_SC_CONNECTING || s->scs == PX_SC_QUEUED ||
-	                     s->scs == PX_SC_TURNAROUND ? s->exp_conn : 0);
+	                     s->scs == PX_SC_TURNAROUND ||
+	                     (s->scs == PX_SC_READY && s->sc && (s->sc->conn.flags & PX_CF_TFO)) ?
+	                     s->exp_conn : 0);
 	px_sess_set_timer(sess, next);
 }
 
@@ -1199,6 +1199,14 @@ void px_http_process(struct px_stream *s)
 		}
 		if (s->scs != PX_SC_READY)
 			continue;
+		/* A Fast Open connection may be written to before it is
+		 * made (the request goes with the SYN); a refusal is a
+		 * failed connect.
+		 */
+		if ((s->sc->conn.flags & PX_CF_TFO) && px_stream_tfo_step(s, 0) < 0) {
+			progress = 1;
+			continue;
+		}
 
 		if (s->req_fwd > s->req_sent && (s->sc->conn.flags & PX_CF_WR_READY))
 			progress |= req_send(s);

@@ -265,6 +265,18 @@ static struct px_listener *listener_new(const struct px_bind *b, char **err)
 			free(why);
 			goto fail;
 		}
+		if (b->so.tfo) {
+			long v = px_netns_sysctl(b->so.netns, "net.ipv4.tcp_fastopen");
+
+			/* The option is taken whatever the sysctl says; the
+			 * kernel then ignores Fast Open requests in silence.
+			 */
+			if (v >= 0 && !(v & 2))
+				px_warning("%s:%d: bind '%s': 'tfo': net.ipv4.tcp_fastopen is %ld, "
+				           "which does not accept Fast Open as a server: clients "
+				           "will make normal handshakes (set it to 3)",
+				           b->file ? b->file : "?", b->line, b->addr_str, v);
+		}
 		if (b->addr.sa.sa_family == AF_UNIX) {
 			struct stat st;
 

@@ -459,6 +459,42 @@ void px_stream_srv_retry_fresh(struct px_stream *s)
 	px_h1_msg_init(&s->res, 0, s->hdrs + px_stream_maxhdr, px_stream_maxhdr);
 }
 
+void px_stream_req_consume_sent(struct px_stream *s)
+{
+	px_buf_consume(&s->sess->cli.buf, s->req_sent);
+	s->req_fwd -= s->req_sent;
+	s->req_sent = 0;
+}
+
+int px_stream_tfo_step(struct px_stream *s, int timeout)
+{
+	int r = px_srvconn_tfo_state(s->sc);
+
+	if (r > 0) {
+		s->t_connected = s->sess->loop->now_ms;
+		s->exp_conn = 0;
+		/* Kept in case the server refused: not needed any more. */
+		if ((s->flags & PX_STF_RETAIN) && !(s->flags & PX_STF_REUSED)) {
+			s->flags &= ~PX_STF_RETAIN;
+			px_stream_req_consume_sent(s);
+		}
+		return 1;
+	}
+	if (!r && !timeout)
+		return 0;
+	/* Refused, unreachable or no answer to the SYN: the server never
+	 * saw the request, which goes again from its first byte.
+	 */
+	if (timeout)
+		s->flags |= PX_STF_TIMEOUT_CONN;
+	s->req_sent = 0;
+	s->rs = PX_RS_NONE;
+	s->flags &= ~PX_STF_RETAIN;
+	px_h1_msg_init(&s->res, 0, s->hdrs + px_stream_maxhdr, px_stream_maxhdr);
+	conn_failed(s, timeout);
+	return -1;
+}
+
 /* Drives the server side one step. Returns 1 when the connection is
  * ready, 0 while waiting, -1 when it failed (a local response is set).
  */
@@ -486,9 +522,15 @@ int px_stream_srv_step(struct px_stream *s)
 					return -1;
 				continue;
 			}
-			s->t_connected = loop->now_ms;
 			s->t_srv_act = loop->now_ms;
 			s->scs = PX_SC_READY;
+			/* Fast Open: made later, and the request is kept
+			 * until then should the server refuse.
+			 */
+			if (s->sc->conn.flags & PX_CF_TFO)
+				s->flags |= PX_STF_RETAIN;
+			else
+				s->t_connected = loop->now_ms;
 			return 1;
 		}
 		case PX_SC_NONE:
@@ -554,6 +596,10 @@ static void conn_deadline(struct px_stream *s)
 		break;
 	case PX_SC_TURNAROUND:
 		s->scs = PX_SC_NONE;
+		break;
+	case PX_SC_READY:
+		if (s->sc && (s->sc->conn.flags & PX_CF_TFO))
+			px_stream_tfo_step(s, 1);
 		break;
 	default:
 		break;

@@ -17,6 +17,17 @@ void px_stream_log(struct px_stream *s);
 
 int px_stream_srv_step(struct px_stream *s);
 void px_stream_srv_retry_fresh(struct px_stream *s);
+
+/* Drops the request bytes already sent from the client buffer. */
+void px_stream_req_consume_sent(struct px_stream *s);
+
+/* Follows a deferred Fast Open connection (PX_CF_TFO) until it is made.
+ * Returns 1 once made (the request bytes kept for a resend are let go),
+ * 0 while not yet, -1 when it failed or <timeout> (the connect deadline)
+ * passed first: the attempt counts as a failed connect (retried, or a
+ * 503 is set) and the request goes again from its first byte.
+ */
+int px_stream_tfo_step(struct px_stream *s, int timeout);
 void px_stream_srv_detach(struct px_stream *s, int keep);
 void px_stream_local(struct px_stream *s, int status, char cause, char phase);
 void px_stream_local_dyn(struct px_stream *s, int status, char cause, char phase,
