@@ -230,6 +230,53 @@ int px_sockopts_apply(int fd, int family, const struct px_sockopts *o, char **er
 	return 0;
 }
 
+static int str_differs(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a && strcmp(a, b));
+}
+
+int px_sockopts_change(int fd, int family, const struct px_sockopts *from,
+                       const struct px_sockopts *to, char **err)
+{
+	int v;
+
+	if (str_differs(from->iface, to->iface) &&
+	    bind_device(fd, to->iface ? to->iface : "", "interface", err) < 0)
+		return -1;
+	if (from->transparent != to->transparent) {
+		if (to->transparent) {
+			if (set_transparent(fd, family, "'transparent'", err) < 0)
+				return -1;
+		} else {
+			v = 0;
+			if (family == AF_INET6)
+				setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &v, sizeof(v));
+			else
+				setsockopt(fd, SOL_IP, IP_TRANSPARENT, &v, sizeof(v));
+		}
+	}
+	v = to->defer_accept;
+	if (from->defer_accept != to->defer_accept &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &v, sizeof(v)) < 0) {
+		px_strfmt(err, "%s", px_netns_why(errno, "'defer-accept'"));
+		return -1;
+	}
+	/* 0 gives the system's segment size back. */
+	if (from->mss != to->mss &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &to->mss, sizeof(to->mss)) < 0) {
+		px_strfmt(err, "%s", px_netns_why(errno, "'mss'"));
+		return -1;
+	}
+	/* A queue of 0 turns Fast Open off. */
+	v = to->tfo ? (to->backlog ? to->backlog : 256) : 0;
+	if ((from->tfo != to->tfo || (to->tfo && from->backlog != to->backlog)) &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN, &v, sizeof(v)) < 0) {
+		px_strfmt(err, "%s", px_netns_why(errno, "'tfo'"));
+		return -1;
+	}
+	return 0;
+}
+
 /* "ADDR[:PORT]" as an IP address (no port: 0). */
 static int parse_ip(const char *text, uint8_t *family, uint8_t *addr, uint16_t *port, char **err)
 {

@@ -24,6 +24,14 @@ long px_netns_sysctl(const char *ns, const char *name);
  */
 int px_sockopts_apply(int fd, int family, const struct px_sockopts *o, char **err);
 
+/* Changes the options of the listening socket <fd> from <from> to <to>,
+ * in place (the socket keeps its address and its accept queue). Not for
+ * the namespace or v6only/v4v6, which a socket keeps for life. Returns 0,
+ * or -1 with <err> (what was already changed stays so).
+ */
+int px_sockopts_change(int fd, int family, const struct px_sockopts *from,
+                       const struct px_sockopts *to, char **err);
+
 /* What the kernel said, as advice: "needs CAP_NET_ADMIN"... */
 const char *px_netns_why(int err, const char *what);
 

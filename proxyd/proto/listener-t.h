@@ -41,6 +41,8 @@ struct px_listener {
 	int paused;                 /* not watched (frontend or process full) */
 	char *unix_path;            /* Unix socket file we created, or NULL */
 	int mark;                   /* reload bookkeeping */
+	struct px_bind *next_bind;  /* during a reload: the bind it is changed for */
+	int backlog;                /* the accept queue length given to listen() */
 };
 
 #endif

@@ -27,9 +27,14 @@
 /* Listeners of the process, across generations. */
 static struct px_list listeners = PX_LIST_INIT(listeners);
 
-static void make_key(const struct px_bind *b, char *key, size_t size)
+/* The key telling listeners apart: with <full>, every socket option; without,
+ * only what a socket keeps for life (family, address, port, namespace,
+ * v6only/v4v6), the rest being changeable in place on reload.
+ */
+static void make_key(const struct px_bind *b, char *key, size_t size, int full)
 {
 	char ip[64];
+	int n;
 
 	if (b->inherited_fd >= 0) {
 		snprintf(key, size, "fd@%d", b->inherited_fd);
@@ -40,12 +45,21 @@ static void make_key(const struct px_bind *b, char *key, size_t size)
 		return;
 	}
 	px_addr_ip_str(&b->addr.sa, ip, sizeof(ip));
-	/* Another namespace, interface or socket option: another socket. */
-	snprintf(key, size, "%s/%s:%d/%s/%s/%d%d%d%d/%d/%d",
-	         b->addr.sa.sa_family == AF_INET6 ? "v6" : "v4", ip, px_addr_port(&b->addr),
-	         b->so.netns ? b->so.netns : "", b->so.iface ? b->so.iface : "",
-	         b->so.transparent, b->so.v6only, b->so.defer_accept, b->so.tfo, b->so.backlog,
-	         b->so.mss);
+	n = snprintf(key, size, "%s/%s:%d/%s/%d",
+	             b->addr.sa.sa_family == AF_INET6 ? "v6" : "v4", ip, px_addr_port(&b->addr),
+	             b->so.netns ? b->so.netns : "", b->so.v6only);
+	if (full && n > 0 && (size_t)n < size)
+		snprintf(key + n, size - (size_t)n, "/%s/%d%d%d/%d/%d",
+		         b->so.iface ? b->so.iface : "", b->so.transparent, b->so.defer_accept,
+		         b->so.tfo, b->so.backlog, b->so.mss);
+}
+
+/* The accept queue's length: "backlog", else the frontend's maxconn. */
+static int listen_backlog(const struct px_bind *b)
+{
+	if (b->so.backlog)
+		return b->so.backlog;
+	return b->fe->maxconn > 0 && b->fe->maxconn < 65535 ? (int)b->fe->maxconn : 65535;
 }
 
 static const char *const sockopt_names[] = {
@@ -228,7 +242,7 @@ static struct px_listener *listener_new(const struct px_bind *b, char **err)
 	}
 	px_list_init(&li->link);
 	px_list_init(&li->pause_link);
-	make_key(b, li->key, sizeof(li->key));
+	make_key(b, li->key, sizeof(li->key), 1);
 	if (b->inherited_fd >= 0) {
 		int type = 0, acc = 0;
 		socklen_t len = sizeof(type);
@@ -297,9 +311,8 @@ static struct px_listener *listener_new(const struct px_bind *b, char **err)
 			px_strfmt(err, "cannot bind to '%s': %s", b->addr_str, strerror(errno));
 			goto fail;
 		}
-		if (listen(fd, b->so.backlog ? b->so.backlog :
-		           b->fe->maxconn > 0 && b->fe->maxconn < 65535 ?
-		           (int)b->fe->maxconn : 65535) < 0) {
+		li->backlog = listen_backlog(b);
+		if (listen(fd, li->backlog) < 0) {
 			px_strfmt(err, "cannot listen on '%s': %s", b->addr_str, strerror(errno));
 			goto fail;
 		}
@@ -334,11 +347,57 @@ enum {
 	LI_UNUSED = 0,  /* not used by the generation being loaded */
 	LI_NEW,         /* opened for it */
 	LI_KEPT,        /* running, and used by it too */
+	LI_CHANGED,     /* running, used by it with other options (li->next_bind) */
 };
 
+static int key_eq(const struct px_bind *a, const struct px_bind *b)
+{
+	char ka[160], kb[160];
+
+	make_key(a, ka, sizeof(ka), 0);
+	make_key(b, kb, sizeof(kb), 0);
+	return !strcmp(ka, kb);
+}
+
+/* Gives <b> a running listener of the same address whose other options
+ * differ, changing them in place: a new socket could not bind while the
+ * old one holds the address, and the old one's accept queue would be lost
+ * with it. Returns the listener, NULL when there is none, or NULL with
+ * <err> when an option cannot be applied.
+ */
+static struct px_listener *change_listener(struct px_bind *b, char **err)
+{
+	struct px_list *e;
+
+	if (b->inherited_fd >= 0 || b->addr.sa.sa_family == AF_UNIX)
+		return NULL;
+	px_list_for_each(e, &listeners) {
+		struct px_listener *li = px_container_of(e, struct px_listener, link);
+		char *why = NULL;
+
+		if (li->mark != LI_UNUSED || !li->bind || li->bind->inherited_fd >= 0 ||
+		    li->bind->addr.sa.sa_family == AF_UNIX || !key_eq(li->bind, b))
+			continue;
+		if (px_sockopts_change(li->io.fd, b->addr.sa.sa_family, &li->bind->so, &b->so,
+		                       &why) < 0) {
+			/* Back to what it was, as far as it goes. */
+			px_sockopts_change(li->io.fd, b->addr.sa.sa_family, &b->so, &li->bind->so,
+			                   NULL);
+			px_strfmt(err, "%s:%d: bind '%s': %s", b->file, b->line, b->addr_str, why);
+			free(why);
+			return NULL;
+		}
+		li->mark = LI_CHANGED;
+		li->next_bind = b;
+		return li;
+	}
+	return NULL;
+}
+
 /* Gives every bind of <gen> a listening socket: the running listener of
- * the same address, or a new one. Returns 0, or -1 with <err> after
- * closing what this call opened.
+ * the same address and options, else one of the same address whose
+ * options are changed in place, else a new one. Returns 0, or -1 with
+ * <err> after undoing what this call did.
  */
 int px_listeners_open(struct px_gen *gen, char **err)
 {
@@ -347,13 +406,17 @@ int px_listeners_open(struct px_gen *gen, char **err)
 	px_list_for_each(e, &listeners)
 		px_container_of(e, struct px_listener, link)->mark = LI_UNUSED;
 
+	/* Exact matches first, so that no other bind line takes their
+	 * socket to change it.
+	 */
 	px_list_for_each(e, &gen->binds) {
 		struct px_bind *b = px_container_of(e, struct px_bind, gen_link);
 		struct px_listener *li;
 		char key[160];
 
-		make_key(b, key, sizeof(key));
+		make_key(b, key, sizeof(key), 1);
 		li = find_listener(key);
+		b->li = NULL;
 		if (li && li->mark != LI_UNUSED) {
 			px_strfmt(err, "%s:%d: address '%s' is bound twice", b->file, b->line,
 			          b->addr_str);
@@ -362,7 +425,30 @@ int px_listeners_open(struct px_gen *gen, char **err)
 		}
 		if (li) {
 			li->mark = LI_KEPT;
-		} else {
+			b->li = li;
+		}
+	}
+	px_list_for_each(e, &gen->binds) {
+		struct px_bind *b = px_container_of(e, struct px_bind, gen_link);
+		struct px_listener *li;
+		char key[160];
+
+		if (b->li)
+			continue;
+		make_key(b, key, sizeof(key), 1);
+		li = find_listener(key);
+		if (li && li->mark == LI_NEW) {
+			px_strfmt(err, "%s:%d: address '%s' is bound twice", b->file, b->line,
+			          b->addr_str);
+			px_listeners_rollback();
+			return -1;
+		}
+		li = change_listener(b, err);
+		if (!li && *err) {
+			px_listeners_rollback();
+			return -1;
+		}
+		if (!li) {
 			li = listener_new(b, err);
 			if (!li) {
 				char *msg = NULL;
@@ -403,10 +489,15 @@ void px_listeners_rollback(void)
 	px_list_for_each_safe(e, tmp, &listeners) {
 		struct px_listener *li = px_container_of(e, struct px_listener, link);
 
-		if (li->mark == LI_NEW)
+		if (li->mark == LI_NEW) {
 			listener_free(NULL, li);
-		else
-			li->mark = LI_UNUSED;
+			continue;
+		}
+		if (li->mark == LI_CHANGED)
+			px_sockopts_change(li->io.fd, li->bind->addr.sa.sa_family,
+			                   &li->next_bind->so, &li->bind->so, NULL);
+		li->next_bind = NULL;
+		li->mark = LI_UNUSED;
 	}
 }
 
@@ -428,7 +519,13 @@ void px_listeners_commit(struct px_loop *loop, struct px_gen *gen)
 		struct px_listener *li = b->li;
 
 		li->bind = b;
+		li->next_bind = NULL;
 		li->mark = LI_UNUSED;
+		make_key(b, li->key, sizeof(li->key), 1);
+		/* A changed backlog (or maxconn) takes effect at once. */
+		if (b->inherited_fd < 0 && b->addr.sa.sa_family != AF_UNIX &&
+		    listen_backlog(b) != li->backlog && listen(li->io.fd, listen_backlog(b)) == 0)
+			li->backlog = listen_backlog(b);
 		/* A listener paused by the old frontend starts afresh. */
 		px_list_del(&li->pause_link);
 		if (li->paused) {
