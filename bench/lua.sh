@@ -51,6 +51,8 @@
 set -u -o pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
 CFG_DIR=$BENCH_DIR/cfg
 ALL_CASES="proxyd-native proxyd-lua haproxy-lua haproxy-native"
@@ -237,19 +239,6 @@ stop_pid() {
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	echo killed
-}
-
-# Waits until something accepts on 127.0.0.1:PORT (5 s at most) while PID
-# lives. Returns 0 when it does.
-wait_port() {
-	local port=$1 pid=$2 i
-
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || return 1
-		timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 # utime + stime of one process, in clock ticks; nothing when it is gone.

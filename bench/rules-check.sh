@@ -33,6 +33,8 @@
 set -u -o pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
 CFG=$BENCH_DIR/cfg/rules.cfg
 REQ=$BENCH_DIR/cfg/rules.req
@@ -108,17 +110,6 @@ stop_pid() {
 	done
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
-	return 1
-}
-
-wait_port() {
-	local port=$1 pid=$2 i
-
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || return 1
-		timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null && return 0
-		sleep 0.1
-	done
 	return 1
 }
 

@@ -15,6 +15,8 @@
 set -u -o pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
 RUNS=3
 BYTES=1g
@@ -61,16 +63,6 @@ cleanup() {
 	done
 }
 trap cleanup EXIT
-
-wait_port() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$2" 2>/dev/null || return 1
-		timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 ticks() {
 	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
