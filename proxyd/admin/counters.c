@@ -217,7 +217,7 @@ static inline uint32_t span(uint64_t from, uint64_t to)
 static void add_times(struct px_counters *c, const struct px_stream *s, int http, uint64_t end)
 {
 	uint32_t tw = s->t_queue ? span(s->t_queue, s->t_dequeue ? s->t_dequeue : end) : 0;
-	uint32_t tc = span(s->t_connect, s->t_connected);
+	uint32_t tc = span(s->t_assign, s->t_connected);
 	uint32_t tr = http ? span(s->t_connected, s->t_res) : 0;
 	uint32_t tt = span(s->sess->accept_ms, end);
 

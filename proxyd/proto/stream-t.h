@@ -125,6 +125,7 @@ struct px_stream {
 	uint64_t t_hdr;                /* request head complete */
 	uint64_t t_queue;              /* entered a queue */
 	uint64_t t_dequeue;            /* left the queue */
+	uint64_t t_assign;             /* first attempt on the current server: Tw ends, Tc starts */
 	uint64_t t_connect;            /* last connect() started */
 	uint64_t t_connected;          /* connection established */
 	uint64_t t_res;                /* response head complete */

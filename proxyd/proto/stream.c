@@ -317,6 +317,8 @@ static int attach_conn(struct px_stream *s, struct px_srvconn *sc, int reused)
 	s->sc = sc;
 	px_counters_connect(s, reused);
 	s->t_connect = loop->now_ms;
+	if (!s->t_assign)
+		s->t_assign = s->t_connect;
 	s->t_srv_act = loop->now_ms;
 	if (reused) {
 		s->flags |= PX_STF_REUSED;
@@ -373,6 +375,8 @@ static int srv_connect(struct px_stream *s)
 	sc = px_srvconn_connect(sess->loop, srv, &sess->src.sa, &err);
 	if (!sc) {
 		s->t_connect = sess->loop->now_ms;
+		if (!s->t_assign)
+			s->t_assign = s->t_connect;
 		if (err == EMFILE || err == ENFILE || err == ENOMEM || err == ENOBUFS) {
 			px_stream_local(s, 503, 'R', 'C');
 			return -1;
@@ -383,6 +387,8 @@ static int srv_connect(struct px_stream *s)
 	if (srv->ssl && srv->ssl->enabled && px_ssl_srv_start(sc, s) < 0) {
 		px_srvconn_close(sc, 1);
 		s->t_connect = sess->loop->now_ms;
+		if (!s->t_assign)
+			s->t_assign = s->t_connect;
 		px_stream_local(s, 503, 'R', 'C');
 		return -1;
 	}
@@ -424,6 +430,7 @@ static int conn_failed(struct px_stream *s, int timeout)
 		if (srv)
 			srv->redispatches++;
 		s->flags |= PX_STF_REDISPATCHED;
+		s->t_assign = 0;   /* as HAProxy: Tw then covers the failed attempts */
 		release_slot(s);
 		s->scs = PX_SC_NONE;
 		return 0;

@@ -598,9 +598,17 @@ static void render_var(struct out *o, const struct lf_node *n,
 	th = s ? (int64_t)s->t_hs : 0;
 	ti = s ? (int64_t)s->t_idle : 0;
 	trq = s && s->t_hdr ? span(s->t_start, s->t_hdr) : -1;
-	tw = s && s->t_queue ? span(s->t_queue, s->t_dequeue ? s->t_dequeue : (uint64_t)end) :
-	     (s && s->t_connect ? 0 : -1);
-	tc = s ? span(s->t_connect, s->t_connected) : -1;
+	/* As HAProxy: Tw runs from the end of the request head to the first
+	 * attempt on the server that served (the queue, and attempts on
+	 * servers left by redispatch, are in it); Tc from there to the
+	 * connection, retries on that server included.
+	 */
+	if (s && s->t_assign)
+		tw = span(s->t_hdr ? s->t_hdr : s->t_start, s->t_assign);
+	else
+		tw = s && s->t_queue ? span(s->t_queue, s->t_dequeue ? s->t_dequeue :
+		                                        (uint64_t)end) : -1;
+	tc = s ? span(s->t_assign, s->t_connected) : -1;
 	trs = s && s->t_res && s->t_connected ? span(s->t_connected, s->t_res) : -1;
 	ta = s ? span(s->t_start, (uint64_t)end) : -1;
 	tt = span(sess->accept_ms, (uint64_t)end);
