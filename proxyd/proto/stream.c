@@ -396,6 +396,26 @@ static int srv_connect(struct px_stream *s)
 	return 0;
 }
 
+/* As HAProxy: with option redispatch, a failed server is left at its first
+ * failure when it is down, or when nothing ties the request to it: no
+ * persistence cookie chose it, the algorithm does not hash, and another
+ * active server is usable. Waiting for it would gain nothing.
+ */
+static int redispatch_now(const struct px_stream *s)
+{
+	const struct px_proxy *be = s->be;
+	const struct px_server *srv = s->srv;
+
+	if (!srv)
+		return 0;
+	if (!px_srv_usable(srv))
+		return 1;
+	if (s->persist && s->persist == srv)
+		return 0;
+	return be->lb != PX_LB_SRC && be->lb != PX_LB_URI && be->lb != PX_LB_HDR &&
+	       be->lbprm.srv_act > 1;
+}
+
 /* A connection attempt failed (refused, reset, timed out). Retries, maybe
  * on another server, or answers 503. Returns 0 when a retry is planned,
  * -1 when giving up.
@@ -423,14 +443,17 @@ static int conn_failed(struct px_stream *s, int timeout)
 	if (srv)
 		srv->retries++;
 	if ((be->options & PX_OPT_REDISPATCH) && be->nsrv > 1 &&
-	    (be->redispatch_every < 0 ?
-	     (int)s->retries == (int)be->retries + 1 + be->redispatch_every :
-	     s->retries % be->redispatch_every == 0)) {
+	    ((be->redispatch_every < 0 ?
+	      (int)s->retries == (int)be->retries + 1 + be->redispatch_every :
+	      s->retries % be->redispatch_every == 0) || redispatch_now(s))) {
 		/* Another server, at once. */
 		if (srv)
 			srv->redispatches++;
 		s->flags |= PX_STF_REDISPATCHED;
 		s->t_assign = 0;   /* as HAProxy: Tw then covers the failed attempts */
+		/* The cookie's server failed: "D" in %tsc, as HAProxy says it. */
+		if (s->persist && s->persist == srv && s->ck_req == 'V')
+			s->ck_req = 'D';
 		release_slot(s);
 		s->scs = PX_SC_NONE;
 		return 0;
