@@ -1062,8 +1062,10 @@ static void http_end(struct px_stream *s)
 	int srv_keep = (s->flags & PX_STF_SRV_KEEP) && s->rq == PX_RQ_DONE && !s->req_fwd &&
 	               s->rs == PX_RS_DONE;
 
-	if (!(s->flags & PX_STF_LOCAL))
-		px_stream_leave_backend(s);
+	/* Before the log line, as HAProxy: %bc and %sc do not count it,
+	 * whoever answered.
+	 */
+	px_stream_leave_backend(s);
 	px_stream_log(s);
 	if (s->sc) {
 		if (srv_keep)

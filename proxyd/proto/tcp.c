@@ -236,6 +236,7 @@ static void tcp_end(struct px_stream *s, int abort)
 {
 	if ((s->fe->options & PX_OPT_DONTLOGNULL) && !s->bytes_in && !s->bytes_out)
 		s->flags |= PX_STF_DONTLOG;
+	px_stream_leave_backend(s);   /* as HAProxy: not in %bc/%sc of its own line */
 	px_stream_log(s);
 	if (s->sc) {
 		s->flags |= PX_STF_SRV_DONE;
