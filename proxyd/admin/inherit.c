@@ -44,6 +44,8 @@ static void inherit_server(struct px_server *ns, const struct px_server *os)
 	ns->redispatches = os->redispatches;
 	ns->down_trans = os->down_trans;
 	ns->last_change = os->last_change;
+	ns->down_time = os->down_time;
+	ns->down = os->down;
 	if (ns->cfg_disabled == os->cfg_disabled)
 		ns->disabled = os->disabled;
 	ns->drain = os->drain;
@@ -183,6 +185,10 @@ void px_gen_inherit(struct px_gen *ng, const struct px_gen *og)
 		np->cum_feconn = op->cum_feconn;
 		np->cum_req = op->cum_req;
 		np->cum_beconn = op->cum_beconn;
+		np->lbprm.last_change = op->lbprm.last_change;
+		np->lbprm.down_time = op->lbprm.down_time;
+		np->lbprm.down_trans = op->lbprm.down_trans;
+		np->lbprm.down = op->lbprm.down;
 		np->admin_stopped = op->admin_stopped;
 		/* A maxconn set from the socket stays while the configuration
 		 * still says what it said then.

@@ -705,6 +705,10 @@ static void fill_backend(struct fld *f, const struct px_proxy *px, uint32_t sec)
 	if (http)
 		f_u64(&f[ST_INTERCEPTED], k->intercepted);
 	f_u32(&f[ST_UWEIGHT], weight);
+	f_u64(&f[ST_CHKDOWN], px->lbprm.down_trans);
+	f_u32(&f[ST_LASTCHG], px->lbprm.last_change ? since(sec, px->lbprm.last_change) : 0);
+	f_u32(&f[ST_DOWNTIME], (uint32_t)(px->lbprm.down_time +
+	      (px->lbprm.down ? (uint64_t)since(sec, px->lbprm.last_change) : 0)));
 }
 
 static void fill_server(struct fld *f, const struct px_server *srv, uint32_t sec,
@@ -735,6 +739,8 @@ static void fill_server(struct fld *f, const struct px_server *srv, uint32_t sec
 	if (chk->enabled) {
 		f_u64(&f[ST_CHKFAIL], k->chk_fail);
 		f_u64(&f[ST_CHKDOWN], srv->down_trans);
+		f_u32(&f[ST_DOWNTIME], (uint32_t)(srv->down_time + (srv->down && srv->last_change ?
+		      (uint64_t)since(sec, srv->last_change) : 0)));
 		/* "* " marks a check in progress, as in HAProxy. */
 		snprintf(rb->chk_status, sizeof(rb->chk_status), "%s%s", chk->probe ? "* " : "",
 		         chk_status_name[res]);

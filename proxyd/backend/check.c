@@ -545,7 +545,7 @@ static void count_result(struct px_server *srv, int ok)
 			return;
 		chk->health = top;
 		srv->state = PX_SRV_UP;
-		srv->last_change = (int64_t)time(NULL);
+		px_srv_note_change(srv);
 		px_lb_update(srv->be);
 		moved = px_stream_queue_grab(srv);
 		log_transition(srv, moved);
@@ -559,7 +559,7 @@ static void count_result(struct px_server *srv, int ok)
 	if (srv->state == PX_SRV_DOWN)
 		return;
 	srv->state = PX_SRV_DOWN;
-	srv->last_change = (int64_t)time(NULL);
+	px_srv_note_change(srv);
 	srv->down_trans++;
 	px_lb_update(srv->be);
 	moved = px_stream_requeue_srv(srv);

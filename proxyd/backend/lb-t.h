@@ -33,6 +33,14 @@ struct px_lbprm {
 	uint32_t srv_act;           /* usable active servers */
 	uint32_t srv_bck;           /* usable backup servers */
 	struct px_server *fbck;     /* first usable backup server, or NULL */
+
+	/* Whether the backend as a whole has a usable server, and since when
+	 * (show stat's lastchg, chkdown and downtime for the BACKEND row).
+	 */
+	int64_t last_change;        /* wall clock (s) it last went up or down, 0: not yet */
+	uint64_t down_time;         /* seconds it spent down before last_change */
+	uint32_t down_trans;        /* times it went down */
+	uint8_t down;               /* no usable server since last_change */
 };
 
 #endif

@@ -38,6 +38,24 @@ int px_lb_eligible(const struct px_proxy *be, const struct px_server *s)
 	return (be->options & PX_OPT_ALLBACKUPS) || s == be->lbprm.fbck;
 }
 
+/* Keeps the backend's up/down history when its usable servers were just
+ * counted.
+ */
+static void note_availability(struct px_lbprm *lb)
+{
+	int64_t now = (int64_t)time(NULL);
+	uint8_t down = !(lb->srv_act + lb->srv_bck);
+
+	if (lb->last_change && down == lb->down)
+		return;
+	if (lb->last_change && lb->down && now > lb->last_change)
+		lb->down_time += (uint64_t)(now - lb->last_change);
+	else if (lb->last_change)
+		lb->down_trans++;
+	lb->last_change = now;
+	lb->down = down;
+}
+
 /* Recounts the usable servers of <be> and, for the algorithms that use
  * it, rebuilds the map of eligible servers. Called at the end of parsing
  * and whenever a server's usability changes (health checks). The map is
@@ -67,6 +85,7 @@ int px_lb_update(struct px_proxy *be)
 				lb->fbck = s;
 		}
 	}
+	note_availability(lb);
 	lb->map_len = 0;
 	if (!uses_map(be->lb))
 		return 0;

@@ -49,6 +49,8 @@ struct px_server {
 	uint8_t chk_inherited;      /* health taken over from the previous generation */
 	int64_t last_change;        /* wall clock (s) of the last state change */
 	uint32_t down_trans;        /* times it went from UP to DOWN */
+	uint64_t down_time;         /* seconds DOWN or in maintenance before last_change */
+	uint8_t down;               /* DOWN or in maintenance since last_change */
 	uint32_t cur_sess;          /* streams assigned to it now */
 	uint64_t cum_sess;          /* streams ever assigned */
 	struct px_list queue;       /* streams waiting for this server */

@@ -385,6 +385,16 @@ static int kw_default_server(char **args, int nargs, struct px_cfg_ctx *ctx, cha
 /* End of parsing for backend <be>: where each server's checks connect,
  * then what the check and balancing modules verify and prepare.
  */
+void px_srv_note_change(struct px_server *srv)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	if (srv->last_change && srv->down && now > srv->last_change)
+		srv->down_time += (uint64_t)(now - srv->last_change);
+	srv->last_change = now;
+	srv->down = srv->disabled || srv->state == PX_SRV_DOWN;
+}
+
 /* "tfo" applies to TCP servers of HTTP backends, where the request is
  * ready to go with the SYN. In TCP mode the server may be the one to speak
  * first, and a deferred connect would never leave: proxyd says so instead.
@@ -428,7 +438,7 @@ void px_server_finalize(struct px_cfg_ctx *ctx, struct px_proxy *be)
 
 		srv->iweight = srv->weight;
 		srv->cfg_disabled = (uint8_t)!!srv->disabled;
-		srv->last_change = (int64_t)time(NULL);
+		px_srv_note_change(srv);
 		chk->addr = srv->addr;
 		chk->addrlen = srv->addrlen;
 		if (chk->addr_str &&
@@ -479,7 +489,7 @@ static void usability_changed(struct px_server *srv, int was_usable, const char 
 	char msg[512];
 	uint32_t moved = 0;
 
-	srv->last_change = (int64_t)time(NULL);
+	px_srv_note_change(srv);
 	px_lb_update(be);
 	if (was_usable && !px_srv_usable(srv)) {
 		moved = px_stream_requeue_srv(srv);

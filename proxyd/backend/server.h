@@ -5,6 +5,12 @@
 #include "backend/server-t.h"
 #include "cfg/cfg-t.h"
 
+/* Records a change of <srv>'s state (health, maintenance...) that just
+ * happened: last_change, and the time it had been DOWN or in maintenance
+ * (show stat's downtime).
+ */
+void px_srv_note_change(struct px_server *srv);
+
 /* A server may receive new streams: not in maintenance, not drained by a
  * zero weight, not failing its health checks. Whether a backup server
  * takes part in balancing is lb.c's business (px_lb_eligible()).
