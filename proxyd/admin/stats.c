@@ -23,6 +23,7 @@
 #include "backend/check.h"
 #include "backend/lb.h"
 #include "backend/server.h"
+#include "backend/srvconn-t.h"
 #include "cfg/cfg.h"
 #include "cfg/proxy.h"
 #include "core/ev.h"
@@ -711,6 +712,20 @@ static void fill_backend(struct fld *f, const struct px_proxy *px, uint32_t sec)
 	      (px->lbprm.down ? (uint64_t)since(sec, px->lbprm.last_change) : 0)));
 }
 
+/* HAProxy's split of the idle connections: the safe ones have served two
+ * requests or more (those http-reuse aggressive trusts).
+ */
+static uint32_t safe_idle(const struct px_server *srv)
+{
+	const struct px_list *e;
+	uint32_t n = 0;
+
+	px_list_for_each(e, &srv->idle)
+		if (px_container_of(e, struct px_srvconn, link)->nreq >= 2)
+			n++;
+	return n;
+}
+
 static void fill_server(struct fld *f, const struct px_server *srv, uint32_t sec,
                         struct row_buf *rb)
 {
@@ -718,6 +733,7 @@ static void fill_server(struct fld *f, const struct px_server *srv, uint32_t sec
 	const struct px_check *chk = &srv->check;
 	int http = srv->be->mode == PX_MODE_HTTP;
 	uint8_t res = chk_result(chk);
+	uint32_t safe;
 
 	fill_be_common(f, k, http, sec);
 	f_str(&f[ST_SVNAME], srv->id);
@@ -760,6 +776,9 @@ static void fill_server(struct fld *f, const struct px_server *srv, uint32_t sec
 	if (srv->cookie)
 		f_str(&f[ST_COOKIE], srv->cookie);
 	f_u32(&f[ST_SRV_ICUR], srv->nidle);
+	safe = safe_idle(srv);
+	f_u32(&f[ST_IDLE_CONN_CUR], srv->nidle - safe);
+	f_u32(&f[ST_SAFE_CONN_CUR], safe);
 	f_u32(&f[ST_USED_CONN_CUR], srv->cur_conns > srv->nidle ? srv->cur_conns - srv->nidle : 0);
 	f_u32(&f[ST_UWEIGHT], srv->weight);
 }
