@@ -264,6 +264,7 @@ static void main_finish(struct px_gen *gen)
 	px_cli_commit(&loop, gen);
 	apply_global(gen);
 	px_check_start(&loop, gen);
+	px_gen_take_idle(gen, px_gen_cur);
 	px_gen_publish(gen);
 	px_lua_gen_publish(gen, &loop);
 	/* Frontends stopped from the command socket stay stopped. */

@@ -24,6 +24,7 @@
 #include "proto/listener-t.h"
 #include "rules/rules-t.h"
 #include "ssl/sslsock.h"
+#include "backend/srvconn.h"
 
 static struct px_server *server_in(const struct px_proxy *be, const char *id)
 {
@@ -232,5 +233,55 @@ void px_gen_inherit(struct px_gen *ng, const struct px_gen *og)
 
 		if (om && om->changed > 0)
 			inherit_map(nm, om);
+	}
+}
+
+static int same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static int same_source(const struct px_source *a, const struct px_source *b)
+{
+	return a->set == b->set && a->usesrc == b->usesrc && a->family == b->family &&
+	       a->port == b->port && !memcmp(a->addr, b->addr, sizeof(a->addr)) &&
+	       a->usesrc_port == b->usesrc_port &&
+	       !memcmp(a->usesrc_addr, b->usesrc_addr, sizeof(a->usesrc_addr)) &&
+	       same_str(a->iface, b->iface);
+}
+
+/* Whether a connection made for <os> is one <ns> would make: same address,
+ * namespace and source. TLS connections are not handed over: the new line
+ * may verify the server differently.
+ */
+static int same_route(const struct px_server *ns, const struct px_server *os)
+{
+	return !ns->ssl && !os->ssl && ns->addrlen == os->addrlen &&
+	       !memcmp(&ns->addr, &os->addr, ns->addrlen) && same_str(ns->netns, os->netns) &&
+	       same_source(&ns->src, &os->src) && same_source(&ns->be->src, &os->be->src);
+}
+
+void px_gen_take_idle(struct px_gen *ng, struct px_gen *og)
+{
+	struct px_list *e;
+
+	if (!og)
+		return;
+	px_list_for_each(e, &ng->proxies) {
+		struct px_proxy *np = px_container_of(e, struct px_proxy, link);
+		struct px_proxy *op;
+		uint32_t i;
+
+		if (!(np->cap & PX_CAP_BE) || np->mode != PX_MODE_HTTP)
+			continue;
+		op = px_proxy_find(og, np->id, np->cap);
+		if (!op || op->mode != PX_MODE_HTTP)
+			continue;
+		for (i = 0; i < np->nsrv; i++) {
+			struct px_server *os = server_in(op, np->srv[i]->id);
+
+			if (os && same_route(np->srv[i], os))
+				px_srvconn_move_idle(np->srv[i], os);
+		}
 	}
 }

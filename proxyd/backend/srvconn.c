@@ -233,6 +233,22 @@ struct px_srvconn *px_srvconn_take_idle(struct px_server *srv, enum px_reuse reu
 	return NULL;
 }
 
+void px_srvconn_move_idle(struct px_server *to, struct px_server *from)
+{
+	while (!px_list_empty(&from->idle)) {
+		struct px_srvconn *sc = px_container_of(from->idle.prev, struct px_srvconn, link);
+
+		/* Oldest first, each inserted at the head: the order stays. */
+		px_list_del(&sc->link);
+		from->nidle--;
+		from->cur_conns--;
+		sc->srv = to;
+		px_list_insert(&to->idle, &sc->link);
+		to->nidle++;
+		to->cur_conns++;
+	}
+}
+
 /* Closes <sc>, with a reset when <abort> (no clean end for the peer). */
 void px_srvconn_close(struct px_srvconn *sc, int abort)
 {

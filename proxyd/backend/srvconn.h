@@ -15,6 +15,11 @@ struct px_srvconn *px_srvconn_take_idle(struct px_server *srv, enum px_reuse reu
                                         int first_req, int retryable, uint64_t key);
 void px_srvconn_release(struct px_srvconn *sc, int keep);
 void px_srvconn_close(struct px_srvconn *sc, int abort);
+
+/* Moves the idle connections of <from> to <to> (a server of a new
+ * generation), keeping their order and idle timers.
+ */
+void px_srvconn_move_idle(struct px_server *to, struct px_server *from);
 int px_srvconn_check_connect(struct px_srvconn *sc);
 
 /* Where a deferred Fast Open connection stands (PX_CF_TFO): 1 made (the
