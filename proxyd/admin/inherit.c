@@ -236,31 +236,6 @@ void px_gen_inherit(struct px_gen *ng, const struct px_gen *og)
 	}
 }
 
-static int same_str(const char *a, const char *b)
-{
-	return a == b || (a && b && !strcmp(a, b));
-}
-
-static int same_source(const struct px_source *a, const struct px_source *b)
-{
-	return a->set == b->set && a->usesrc == b->usesrc && a->family == b->family &&
-	       a->port == b->port && !memcmp(a->addr, b->addr, sizeof(a->addr)) &&
-	       a->usesrc_port == b->usesrc_port &&
-	       !memcmp(a->usesrc_addr, b->usesrc_addr, sizeof(a->usesrc_addr)) &&
-	       same_str(a->iface, b->iface);
-}
-
-/* Whether a connection made for <os> is one <ns> would make: same address,
- * namespace and source. TLS connections are not handed over: the new line
- * may verify the server differently.
- */
-static int same_route(const struct px_server *ns, const struct px_server *os)
-{
-	return !ns->ssl && !os->ssl && ns->addrlen == os->addrlen &&
-	       !memcmp(&ns->addr, &os->addr, ns->addrlen) && same_str(ns->netns, os->netns) &&
-	       same_source(&ns->src, &os->src) && same_source(&ns->be->src, &os->be->src);
-}
-
 void px_gen_take_idle(struct px_gen *ng, struct px_gen *og)
 {
 	struct px_list *e;
@@ -272,16 +247,26 @@ void px_gen_take_idle(struct px_gen *ng, struct px_gen *og)
 		struct px_proxy *op;
 		uint32_t i;
 
-		if (!(np->cap & PX_CAP_BE) || np->mode != PX_MODE_HTTP)
+		if (!(np->cap & PX_CAP_BE))
 			continue;
 		op = px_proxy_find(og, np->id, np->cap);
-		if (!op || op->mode != PX_MODE_HTTP)
+		if (!op)
 			continue;
 		for (i = 0; i < np->nsrv; i++) {
 			struct px_server *os = server_in(op, np->srv[i]->id);
 
-			if (os && same_route(np->srv[i], os))
+			if (os && px_server_same_route(np->srv[i], os))
 				px_srvconn_move_idle(np->srv[i], os);
 		}
+	}
+	/* Connections still in use go to the successors (or close) when
+	 * their streams let them go (px_srvconn_release()).
+	 */
+	px_list_for_each(e, &og->proxies) {
+		struct px_proxy *op = px_container_of(e, struct px_proxy, link);
+		uint32_t i;
+
+		for (i = 0; i < op->nsrv; i++)
+			op->srv[i]->retired = 1;
 	}
 }

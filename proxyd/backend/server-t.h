@@ -51,6 +51,7 @@ struct px_server {
 	uint32_t down_trans;        /* times it went from UP to DOWN */
 	uint64_t down_time;         /* seconds DOWN or in maintenance before last_change */
 	uint8_t down;               /* DOWN or in maintenance since last_change */
+	uint8_t retired;            /* its generation was replaced (connections move on) */
 	uint32_t cur_sess;          /* streams assigned to it now */
 	uint64_t cum_sess;          /* streams ever assigned */
 	struct px_list queue;       /* streams waiting for this server */

@@ -395,6 +395,42 @@ void px_srv_note_change(struct px_server *srv)
 	srv->down = srv->disabled || srv->state == PX_SRV_DOWN;
 }
 
+static int same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static int same_source(const struct px_source *a, const struct px_source *b)
+{
+	return a->set == b->set && a->usesrc == b->usesrc && a->family == b->family &&
+	       a->port == b->port && !memcmp(a->addr, b->addr, sizeof(a->addr)) &&
+	       a->usesrc_port == b->usesrc_port &&
+	       !memcmp(a->usesrc_addr, b->usesrc_addr, sizeof(a->usesrc_addr)) &&
+	       same_str(a->iface, b->iface);
+}
+
+int px_server_same_route(const struct px_server *a, const struct px_server *b)
+{
+	return !a->ssl && !b->ssl && a->be->mode == PX_MODE_HTTP && b->be->mode == PX_MODE_HTTP &&
+	       a->addrlen == b->addrlen && !memcmp(&a->addr, &b->addr, a->addrlen) &&
+	       same_str(a->netns, b->netns) && same_source(&a->src, &b->src) &&
+	       same_source(&a->be->src, &b->be->src);
+}
+
+struct px_server *px_server_successor(const struct px_server *srv)
+{
+	struct px_proxy *be = px_gen_cur ? px_proxy_find(px_gen_cur, srv->be->id, PX_CAP_BE) :
+	                      NULL;
+	uint32_t i;
+
+	if (!be)
+		return NULL;
+	for (i = 0; i < be->nsrv; i++)
+		if (!strcmp(be->srv[i]->id, srv->id))
+			return px_server_same_route(be->srv[i], srv) ? be->srv[i] : NULL;
+	return NULL;
+}
+
 /* "tfo" applies to TCP servers of HTTP backends, where the request is
  * ready to go with the SYN. In TCP mode the server may be the one to speak
  * first, and a deferred connect would never leave: proxyd says so instead.

@@ -11,6 +11,18 @@
  */
 void px_srv_note_change(struct px_server *srv);
 
+/* Whether a connection made for server <b> is one <a> would make: same
+ * address, namespace and source, HTTP, and not TLS (a new line may verify
+ * the server differently).
+ */
+int px_server_same_route(const struct px_server *a, const struct px_server *b);
+
+/* The server of the running configuration that takes over the connections
+ * of <srv>, a server of an older generation: same backend and server
+ * names, same route. NULL when there is none.
+ */
+struct px_server *px_server_successor(const struct px_server *srv);
+
 /* A server may receive new streams: not in maintenance, not drained by a
  * zero weight, not failing its health checks. Whether a backup server
  * takes part in balancing is lb.c's business (px_lb_eligible()).

@@ -284,6 +284,20 @@ void px_srvconn_release(struct px_srvconn *sc, int keep)
 		return;
 	}
 	px_buf_release(&sc->conn.buf);
+	if (sc->srv->retired) {
+		/* Its configuration was replaced while the connection
+		 * served: the pool of the running one takes it, if any.
+		 */
+		struct px_server *to = px_server_successor(sc->srv);
+
+		if (!to) {
+			px_srvconn_close(sc, 0);
+			return;
+		}
+		sc->srv->cur_conns--;
+		to->cur_conns++;
+		sc->srv = to;
+	}
 	px_list_insert(&sc->srv->idle, &sc->link);
 	sc->srv->nidle++;
 	px_timer_set(sc->loop, &sc->timer, sc->loop->now_ms + px_srvconn_idle_ms);
