@@ -43,13 +43,18 @@ void px_loop_free(struct px_loop *loop)
 	loop->heap_len = loop->heap_cap = 0;
 }
 
-void px_loop_update_clock(struct px_loop *loop)
+uint64_t px_clock_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	/* Start at a large value so that 0 always means "no deadline". */
-	loop->now_ms = (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 1000000;
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 + 1000000;
+}
+
+void px_loop_update_clock(struct px_loop *loop)
+{
+	loop->now_ms = px_clock_ms();
 	gettimeofday(&loop->now_tv, NULL);
 }
 

@@ -16,6 +16,11 @@ void px_loop_run(struct px_loop *loop);
 void px_loop_stop(struct px_loop *loop);
 void px_loop_update_clock(struct px_loop *loop);
 
+/* The monotonic clock now, on the loop's scale (loop->now_ms is this value
+ * as of the last wake-up, which work in the same turn may have outrun).
+ */
+uint64_t px_clock_ms(void);
+
 int px_io_add(struct px_loop *loop, struct px_io *io, uint32_t events);
 void px_io_del(struct px_loop *loop, struct px_io *io);
 

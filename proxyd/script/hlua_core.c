@@ -222,7 +222,10 @@ static int sleep_ms(lua_State *L, lua_Integer ms)
 	if (ms < 0)
 		ms = 0;
 	c->wait = LW_SLEEP;
-	c->wake_ms = (px_lua_loop ? px_lua_loop->now_ms : 0) + (uint64_t)ms;
+	/* From the clock, not the loop's time of this turn: the sleep lasts
+	 * at least <ms> even late in a busy turn.
+	 */
+	c->wake_ms = px_clock_ms() + (uint64_t)ms;
 	return lua_yield(L, 0);
 }
 
