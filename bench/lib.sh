@@ -12,3 +12,19 @@ wait_port() {
 	done
 	return 1
 }
+
+# Stops the processes the script started (their PIDs in the STARTED array)
+# that are still alive: SIGTERM, then SIGKILL 0.3 s later. For the EXIT
+# trap.
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+	local pid
+
+	for pid in "${STARTED[@]}"; do
+		kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null
+	done
+	sleep 0.3
+	for pid in "${STARTED[@]}"; do
+		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+	done
+}

@@ -195,19 +195,6 @@ export BENCH_LUA_SCRIPT=$CFG_DIR/lua-setheader.lua BENCH_PROXY_PORT=$PROXY_PORT 
 
 STARTED=()
 
-# Stops the processes this script started that are still alive, by PID.
-# shellcheck disable=SC2317 # called by the EXIT trap
-cleanup() {
-	local pid
-
-	for pid in "${STARTED[@]}"; do
-		kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null
-	done
-	sleep 0.3
-	for pid in "${STARTED[@]}"; do
-		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-	done
-}
 trap cleanup EXIT
 trap 'echo "bench/lua.sh: interrupted" >&2; exit 130' INT TERM
 

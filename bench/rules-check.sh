@@ -80,17 +80,6 @@ fi
 FAILED=0
 STARTED=()
 
-cleanup() {
-	local pid
-
-	for pid in "${STARTED[@]}"; do
-		kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null
-	done
-	sleep 0.2
-	for pid in "${STARTED[@]}"; do
-		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-	done
-}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 

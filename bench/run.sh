@@ -199,18 +199,6 @@ fi
 
 STARTED=()
 
-# Stops the processes this script started that are still alive, by PID.
-cleanup() {
-	local pid
-
-	for pid in "${STARTED[@]}"; do
-		kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null
-	done
-	sleep 0.3
-	for pid in "${STARTED[@]}"; do
-		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-	done
-}
 trap cleanup EXIT
 trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
 

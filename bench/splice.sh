@@ -56,12 +56,6 @@ esac
 OUT=$BENCH_DIR/results/splice-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$OUT" || die "cannot create $OUT"
 STARTED=()
-cleanup() {
-	local pid
-	for pid in "${STARTED[@]}"; do
-		kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null
-	done
-}
 trap cleanup EXIT
 
 ticks() {
