@@ -70,10 +70,6 @@ die() {
 	exit 2
 }
 
-positive_int() {
-	[[ $2 =~ ^[0-9]+$ ]] && (($2 > 0)) || die "$1 wants a positive integer, got '$2'"
-}
-
 while (($#)); do
 	case $1 in
 	--runs) positive_int "$1" "${2-}"; RUNS=$2; shift 2 ;;
@@ -202,36 +198,6 @@ STARTED=()
 trap cleanup EXIT
 trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
 
-# A check that did not hold: the run is not valid as claimed (exit 1).
-check() {
-	echo "CHECK: $*" | tee -a "$CHECKS" >&2
-}
-
-# Something that may have disturbed a run but does not invalidate it.
-note() {
-	echo "NOTE: $*" | tee -a "$NOTES" >&2
-}
-
-# Stops one process started here: SIGTERM, up to 5 s, then SIGKILL.
-# Prints "ok", "killed" (it ignored SIGTERM) or "gone" (already dead).
-stop_pid() {
-	local pid=$1 i
-
-	if ! kill -0 "$pid" 2>/dev/null; then
-		wait "$pid" 2>/dev/null
-		echo gone
-		return
-	fi
-	kill -TERM "$pid" 2>/dev/null
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; echo ok; return; }
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	echo killed
-}
-
 # utime+stime of a process and its children (nginx's worker), in clock
 # ticks; nothing when the process is gone.
 proc_ticks() {
@@ -241,10 +207,6 @@ proc_ticks() {
 	for pid in "$1" $(cat /proc/"$1"/task/*/children 2>/dev/null); do
 		sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null
 	done | awk '{ t += $12 + $13 } END { if (NR) print t }'
-}
-
-proc_threads() {
-	awk '/^Threads:/ { print $2 }' "/proc/$1/status" 2>/dev/null
 }
 
 proc_rss_kib() {
@@ -261,23 +223,6 @@ accepted_conns() {
 	awk -v port="$(printf '%04X' "$PROXY_PORT")" 'NR > 1 { split($2, local_addr, ":")
 		if (local_addr[2] == port && $4 == "01" && $10 != "0") n++ } END { print n + 0 }' \
 		/proc/net/tcp
-}
-
-# "busy total" ticks of one CPU from /proc/stat (busy excludes idle, iowait).
-cpu_ticks() {
-	awk -v cpu="cpu$1" '$1 == cpu { t = 0; for (i = 2; i <= NF; i++) t += $i;
-		print t - $5 - $6, t }' /proc/stat
-}
-
-# TCP connections accepted in this network namespace so far.
-passive_opens() {
-	awk '/^Tcp:/ { if (!n) { for (i = 1; i <= NF; i++) if ($i == "PassiveOpens") col = i; n = 1 }
-		else print $col }' /proc/net/snmp
-}
-
-# Connections the origin accepted so far (its acceptcount.so counter).
-origin_accepts() {
-	od -An -t u8 "$ORIGIN_COUNTER" 2>/dev/null | tr -d ' ' || echo 0
 }
 
 ORIGIN_PID=
@@ -349,29 +294,6 @@ to_ms() {
 	awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u);
 		f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : -1;
 		if (f < 0) print "nan"; else printf "%.3f", n * f }'
-}
-
-# Busy percentage of CPU 0 and CPU 1 over half a second.
-cpu_busy_pct() {
-	local a0 a0t a1 a1t b0 b0t b1 b1t
-
-	read -r a0 a0t < <(cpu_ticks 0); read -r a1 a1t < <(cpu_ticks 1)
-	sleep 0.5
-	read -r b0 b0t < <(cpu_ticks 0); read -r b1 b1t < <(cpu_ticks 1)
-	awk -v a=$((b0 - a0)) -v at=$((b0t - a0t)) -v b=$((b1 - a1)) -v bt=$((b1t - a1t)) \
-		'BEGIN { printf "%.0f %.0f\n", at ? a * 100 / at : 0, bt ? b * 100 / bt : 0 }'
-}
-
-# Waits (30 s at most) until both CPUs are nearly idle, so that a run does
-# not start while other work (a build, a test suite) is using the machine.
-wait_quiet() {
-	local i busy0 busy1
-
-	for ((i = 0; i < 60; i++)); do
-		read -r busy0 busy1 < <(cpu_busy_pct)
-		((busy0 <= QUIET_PCT && busy1 <= QUIET_PCT)) && return 0
-	done
-	note "$1: the machine was still busy after 30 s (CPU 0 ${busy0}%, CPU 1 ${busy1}%); measured anyway"
 }
 
 # One measured run of a load scenario against one proxy: wrk, or tlsload in
@@ -667,20 +589,6 @@ median() {
 
 all_values() {
 	awk -F'\t' -v s="$1" -v p="$2" -v c="$3" '$1 == s && $2 == p && $c != "" { printf "%s%s", sep, $c; sep = " " }' "$RAW"
-}
-
-col() {
-	head -1 "$RAW" | tr '\t' '\n' | grep -nx "$1" | cut -d: -f1
-}
-
-fmt() {
-	[[ -z $2 ]] && { echo "-"; return; }
-	awk -v v="$2" -v f="$1" 'BEGIN { printf f, v }'
-}
-
-ratio() {
-	[[ -z $1 || -z $2 ]] && { echo "-"; return; }
-	awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.2f", a / b }'
 }
 
 # " (n=K)" when only K < RUNS runs of SCEN on PROXY gave a result.
