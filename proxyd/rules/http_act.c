@@ -1052,12 +1052,9 @@ static int kw_http_rule(char **args, int nargs, struct px_cfg_ctx *ctx, char **e
 		          near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
 		return -1;
 	}
-	rules = px_rules_get(ctx, ctx->px);
-	r = px_rule_new(ctx, args, nargs);
-	if (!rules || !r) {
-		px_strfmt(err, "out of memory");
+	r = px_rule_new(ctx, args, nargs, &rules, err);
+	if (!r)
 		return -1;
-	}
 	r->fn = k->fn;
 	cstart = px_cond_start(args, nargs);
 	if (k->parse(r, args + 1, cstart - 1, use, ctx, err) < 0)

@@ -221,12 +221,9 @@ static int kw_legacy(char **args, int nargs, struct px_cfg_ctx *ctx, char **err)
 		          legacy[k].kind == LG_DEL ? "a regex" : "a header line (Name:\\ value)");
 		return -1;
 	}
-	rules = px_rules_get(ctx, ctx->px);
-	r = px_rule_new(ctx, args, nargs);
-	if (!rules || !r) {
-		px_strfmt(err, "out of memory");
+	r = px_rule_new(ctx, args, nargs, &rules, err);
+	if (!r)
 		return -1;
-	}
 	r->i1 = legacy[k].kind;
 	r->i2 = legacy[k].res;
 	if (legacy[k].kind == LG_ADD) {

@@ -525,12 +525,9 @@ static int kw_redirect(char **args, int nargs, struct px_cfg_ctx *ctx, char **er
 		px_strfmt(err, "redirect rules belong in frontend, backend or listen sections");
 		return -1;
 	}
-	rules = px_rules_get(ctx, ctx->px);
-	r = px_rule_new(ctx, args, nargs);
-	if (!rules || !r) {
-		px_strfmt(err, "out of memory");
+	r = px_rule_new(ctx, args, nargs, &rules, err);
+	if (!r)
 		return -1;
-	}
 	r->fn = px_redirect_run;
 	cstart = px_cond_start(args, nargs);
 	if (px_redirect_parse(r, args, cstart, PX_USE_REQ, ctx, err) < 0)

@@ -24,12 +24,16 @@ int px_legacy_run(const struct px_rule *r, struct px_hmsg *hm, struct px_stream 
 int px_cookie_request(struct px_stream *s, struct px_hmsg *hm);
 int px_cookie_response(struct px_stream *s, struct px_hmsg *hm);
 
-struct px_rule *px_rule_new(struct px_cfg_ctx *ctx, char **args, int nargs)
+struct px_rule *px_rule_new(struct px_cfg_ctx *ctx, char **args, int nargs,
+                            struct px_rules **rules, char **err)
 {
 	struct px_rule *r = px_gen_alloc(ctx->gen, sizeof(*r));
 
-	if (!r)
+	*rules = px_rules_get(ctx, ctx->px);
+	if (!r || !*rules) {
+		px_strfmt(err, "out of memory");
 		return NULL;
+	}
 	r->file = px_gen_strdup(ctx->gen, ctx->file ? ctx->file : "");
 	r->line = ctx->line;
 	r->lid = ctx->line_id;
@@ -519,12 +523,9 @@ static int kw_use_backend(char **args, int nargs, struct px_cfg_ctx *ctx, char *
 		          "condition");
 		return -1;
 	}
-	rules = px_rules_get(ctx, ctx->px);
-	r = px_rule_new(ctx, args, nargs);
-	if (!rules || !r) {
-		px_strfmt(err, "out of memory");
+	r = px_rule_new(ctx, args, nargs, &rules, err);
+	if (!r)
 		return -1;
-	}
 	r->name = px_gen_strdup(ctx->gen, args[1]);
 	if (strchr(args[1], '%')) {
 		r->fmt = px_fmt_compile(ctx, args[1], PX_FMT_VALUE, PX_USE_REQ, err);

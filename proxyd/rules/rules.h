@@ -78,9 +78,12 @@ char *px_rules_text(struct px_cfg_ctx *ctx, char **args, int nargs);
 enum px_act_ret px_rules_run_list(const struct px_rule_list *l, struct px_rules_run *run);
 
 /* A rule of the line being parsed (args[0..nargs-1]): where it was
- * written and its text set, the rest zero. NULL when out of memory.
+ * written and its text set, the rest zero; <*rules> is the rule lists of
+ * the proxy being parsed. NULL with <err> set when out of memory.
  */
-struct px_rule *px_rule_new(struct px_cfg_ctx *ctx, char **args, int nargs);
+struct px_rules;
+struct px_rule *px_rule_new(struct px_cfg_ctx *ctx, char **args, int nargs,
+                            struct px_rules **rules, char **err);
 
 /* Appends a rule to a list. */
 void px_rule_append(struct px_rule_list *l, struct px_rule *r);

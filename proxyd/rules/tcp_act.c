@@ -72,12 +72,9 @@ static int kw_tcp_request(char **args, int nargs, struct px_cfg_ctx *ctx, char *
 		          "mode, use 'http-request' rules");
 		return -1;
 	}
-	rules = px_rules_get(ctx, ctx->px);
-	r = px_rule_new(ctx, args, nargs);
-	if (!rules || !r) {
-		px_strfmt(err, "out of memory");
+	r = px_rule_new(ctx, args, nargs, &rules, err);
+	if (!r)
 		return -1;
-	}
 	cstart = px_cond_start(args, nargs);
 	if (!strcmp(args[2], "accept") || !strcmp(args[2], "reject")) {
 		if (cstart != 3) {
