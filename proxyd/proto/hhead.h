@@ -39,6 +39,8 @@ void hh_start_line(struct hh_buf *w, const struct px_hmsg *hm);
 /* Appends bytes; a head that does not fit is flagged, never cut silently. */
 static inline void hh_put(struct hh_buf *w, const char *s, size_t n)
 {
+	if (!n)
+		return;   /* <s> may be NULL */
 	if (w->len + n > w->size) {
 		w->overflow = 1;
 		return;

@@ -16,6 +16,7 @@
 #include "core/util.h"
 #include "proto/errors.h"
 #include "proto/h1.h"
+#include "proto/hhead.h"
 #include "proto/hmsg.h"
 #include "proto/sess-t.h"
 #include "proto/stream.h"
@@ -155,34 +156,11 @@ int px_redirect_parse(struct px_rule *r, char **args, int nargs, unsigned use,
 	return 0;
 }
 
-struct out {
-	char *p;
-	uint32_t len, size;
-	int overflow;
-};
-
-static void o_put(struct out *o, const char *s, size_t n)
-{
-	if (!n)
-		return;   /* <s> may be NULL: a return without a body */
-	if (o->len + n > o->size) {
-		o->overflow = 1;
-		return;
-	}
-	memcpy(o->p + o->len, s, n);
-	o->len += (uint32_t)n;
-}
-
-static void o_str(struct out *o, const char *s)
-{
-	o_put(o, s, strlen(s));
-}
-
-static void o_num(struct out *o, uint64_t v)
+static void o_num(struct hh_buf *o, uint64_t v)
 {
 	char n[24];
 
-	o_put(o, n, px_utoa(v, n));
+	hh_put(o, n, px_utoa(v, n));
 }
 
 /* The client may keep its connection after a response proxyd makes when
@@ -197,13 +175,13 @@ static int can_keep(const struct px_stream *s)
 /* Ends a head: "connection: close" when the connection ends after it,
  * "connection: keep-alive" when an HTTP/1.0 client asked to keep it.
  */
-static void end_head(struct out *o, const struct px_stream *s)
+static void end_head(struct hh_buf *o, const struct px_stream *s)
 {
 	if (!can_keep(s))
-		o_str(o, "connection: close\r\n");
+		hh_str(o, "connection: close\r\n");
 	else if (s->req.vmin == 0)
-		o_str(o, "connection: keep-alive\r\n");
-	o_str(o, "\r\n");
+		hh_str(o, "connection: keep-alive\r\n");
+	hh_str(o, "\r\n");
 }
 
 enum px_act_ret px_redirect_run(const struct px_rule *r, struct px_rules_run *run)
@@ -211,7 +189,7 @@ enum px_act_ret px_redirect_run(const struct px_rule *r, struct px_rules_run *ru
 	const struct redir *rd = r->ptr;
 	struct px_stream *s = run->sctx.s;
 	struct px_hmsg *req = run->sctx.req;
-	struct out o;
+	struct hh_buf o;
 	const char *v;
 	uint32_t vl, sz, loc;
 	char *t;
@@ -225,15 +203,15 @@ enum px_act_ret px_redirect_run(const struct px_rule *r, struct px_rules_run *ru
 		v = p;
 	}
 	t = px_scratch(1, &sz);
-	o = (struct out){ .p = t, .size = sz };
-	o_str(&o, "HTTP/1.1 ");
+	o = (struct hh_buf){ .p = t, .size = sz };
+	hh_str(&o, "HTTP/1.1 ");
 	o_num(&o, (uint64_t)code);
-	o_str(&o, " ");
-	o_str(&o, redirect_reason(code));
-	o_str(&o, "\r\ncontent-length: 0\r\nlocation: ");
+	hh_str(&o, " ");
+	hh_str(&o, redirect_reason(code));
+	hh_str(&o, "\r\ncontent-length: 0\r\nlocation: ");
 	loc = o.len;
 	if (r->i1 == RD_LOCATION) {
-		o_put(&o, v, vl);
+		hh_put(&o, v, vl);
 	} else {
 		const char *path, *q = NULL;
 		uint32_t plen, qlen = 0;
@@ -253,19 +231,19 @@ enum px_act_ret px_redirect_run(const struct px_rule *r, struct px_rules_run *ru
 		if (r->i1 == RD_SCHEME) {
 			int h = px_hmsg_find(req, "host", 4, -1);
 
-			o_put(&o, v, vl);
-			o_str(&o, "://");
+			hh_put(&o, v, vl);
+			hh_str(&o, "://");
 			if (h >= 0)
-				o_put(&o, req->hdr[h].v, req->hdr[h].vl);
+				hh_put(&o, req->hdr[h].v, req->hdr[h].vl);
 		} else if (!(vl == 1 && v[0] == '/')) {
-			o_put(&o, v, vl);
+			hh_put(&o, v, vl);
 		}
-		o_put(&o, path, plen);
+		hh_put(&o, path, plen);
 		if ((r->nlen & RD_APPEND_SLASH) && (r->nlen & RD_DROP_QUERY) &&
 		    (!plen || path[plen - 1] != '/'))
-			o_str(&o, "/");
+			hh_str(&o, "/");
 		if (q)
-			o_put(&o, q, qlen);
+			hh_put(&o, q, qlen);
 	}
 	if (!px_rules_value_ok(o.p + loc, o.len - loc)) {
 		px_rules_refused(r, "location");
@@ -273,18 +251,18 @@ enum px_act_ret px_redirect_run(const struct px_rule *r, struct px_rules_run *ru
 	}
 	if (o.len == loc && (r->nlen & RD_IGNORE_EMPTY))
 		return PX_ACT_CONT;
-	o_str(&o, "\r\n");
+	hh_str(&o, "\r\n");
 	if (code != 301 && code != 308)
-		o_str(&o, "cache-control: no-cache\r\n");
+		hh_str(&o, "cache-control: no-cache\r\n");
 	if (rd->set_cookie) {
-		o_str(&o, "set-cookie: ");
-		o_str(&o, rd->set_cookie);
-		o_str(&o, "; path=/;\r\n");
+		hh_str(&o, "set-cookie: ");
+		hh_str(&o, rd->set_cookie);
+		hh_str(&o, "; path=/;\r\n");
 	}
 	if (rd->clear_cookie) {
-		o_str(&o, "set-cookie: ");
-		o_str(&o, rd->clear_cookie);
-		o_str(&o, "; path=/; Max-Age=0;\r\n");
+		hh_str(&o, "set-cookie: ");
+		hh_str(&o, rd->clear_cookie);
+		hh_str(&o, "; path=/; Max-Age=0;\r\n");
 	}
 	end_head(&o, s);
 	if (o.overflow)
@@ -461,7 +439,7 @@ enum px_act_ret px_return_run(const struct px_rule *r, struct px_rules_run *run)
 	const char *body = rt->body;
 	uint32_t blen = rt->body_len, sz, hsz;
 	char *t, *bt = NULL;
-	struct out o;
+	struct hh_buf o;
 	int i;
 
 	if (rt->lf_body) {
@@ -470,12 +448,12 @@ enum px_act_ret px_return_run(const struct px_rule *r, struct px_rules_run *run)
 		body = bt;
 	}
 	t = px_scratch(1, &sz);
-	o = (struct out){ .p = t, .size = sz };
-	o_str(&o, "HTTP/1.1 ");
+	o = (struct hh_buf){ .p = t, .size = sz };
+	hh_str(&o, "HTTP/1.1 ");
 	o_num(&o, (uint64_t)r->i1);
-	o_str(&o, " ");
-	o_str(&o, px_http_reason((int)r->i1));
-	o_str(&o, "\r\n");
+	hh_str(&o, " ");
+	hh_str(&o, px_http_reason((int)r->i1));
+	hh_str(&o, "\r\n");
 	for (i = 0; i < rt->nhdrs; i++) {
 		char *hv = px_scratch(0, &hsz);
 		uint32_t hl = (uint32_t)px_fmt_render(rt->hvals[i], &run->sctx, now, hv, hsz);
@@ -484,27 +462,27 @@ enum px_act_ret px_return_run(const struct px_rule *r, struct px_rules_run *run)
 			px_rules_refused(r, rt->hnames[i]);
 			continue;
 		}
-		o_str(&o, rt->hnames[i]);
-		o_str(&o, ": ");
-		o_put(&o, hv, hl);
-		o_str(&o, "\r\n");
+		hh_str(&o, rt->hnames[i]);
+		hh_str(&o, ": ");
+		hh_put(&o, hv, hl);
+		hh_str(&o, "\r\n");
 	}
 	/* 204 and 304 have no body, not even a length of zero. */
 	if (r->i1 == 204 || r->i1 == 304) {
 		blen = 0;
 	} else {
-		o_str(&o, "content-length: ");
+		hh_str(&o, "content-length: ");
 		o_num(&o, blen);
-		o_str(&o, "\r\n");
+		hh_str(&o, "\r\n");
 	}
 	if (rt->ctype && blen) {
-		o_str(&o, "content-type: ");
-		o_str(&o, rt->ctype);
-		o_str(&o, "\r\n");
+		hh_str(&o, "content-type: ");
+		hh_str(&o, rt->ctype);
+		hh_str(&o, "\r\n");
 	}
 	end_head(&o, s);
 	if (!(s->flags & PX_STF_HEAD))
-		o_put(&o, body, blen);
+		hh_put(&o, body, blen);
 	if (o.overflow)
 		return PX_ACT_ERR;
 	px_stream_local_dyn(s, (int)r->i1, 'L', run->dir == PX_USE_RES ? 'H' : 'R', o.p, o.len,

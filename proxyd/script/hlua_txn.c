@@ -15,6 +15,7 @@
 #include "core/util.h"
 #include "proto/errors.h"
 #include "proto/h1.h"
+#include "proto/hhead.h"
 #include "proto/hmsg.h"
 #include "proto/sess-t.h"
 #include "proto/stream.h"
@@ -1132,31 +1133,7 @@ static int reply_set_body(lua_State *L)
 	return 0;
 }
 
-/* Appends to <o> with room checks. */
-struct rbuf {
-	char *p;
-	uint32_t len, size;
-	int overflow;
-};
-
-static void rb_put(struct rbuf *o, const char *s, size_t n)
-{
-	if (o->overflow || o->len + n > o->size) {
-		o->overflow = 1;
-		return;
-	}
-	if (!n)
-		return;
-	memcpy(o->p + o->len, s, n);
-	o->len += (uint32_t)n;
-}
-
-static void rb_str(struct rbuf *o, const char *s)
-{
-	rb_put(o, s, strlen(s));
-}
-
-static void rb_hdr(lua_State *L, struct rbuf *o, const char *n, size_t nl, int vidx)
+static void rb_hdr(lua_State *L, struct hh_buf *o, const char *n, size_t nl, int vidx)
 {
 	size_t vl;
 	const char *v = lua_tolstring(L, vidx, &vl);
@@ -1173,10 +1150,10 @@ static void rb_hdr(lua_State *L, struct rbuf *o, const char *n, size_t nl, int v
 	    (nl == 17 && !strncasecmp(n, "transfer-encoding", 17)) ||
 	    (nl == 10 && !strncasecmp(n, "connection", 10)))
 		return;   /* proxyd frames the reply itself */
-	rb_put(o, n, nl);
-	rb_str(o, ": ");
-	rb_put(o, v, vl);
-	rb_str(o, "\r\n");
+	hh_put(o, n, nl);
+	hh_str(o, ": ");
+	hh_put(o, v, vl);
+	hh_str(o, "\r\n");
 }
 
 /* Sends the reply table at <idx> as the stream's local response. */
@@ -1186,7 +1163,7 @@ int hl_reply_send(lua_State *L, struct px_lua_call *c, int idx)
 	lua_Integer status;
 	const char *reason, *body;
 	size_t rl = 0, bl = 0;
-	struct rbuf o;
+	struct hh_buf o;
 	char num[32];
 	int keep;
 
@@ -1213,9 +1190,9 @@ int hl_reply_send(lua_State *L, struct px_lua_call *c, int idx)
 	o.len = 0;
 	o.overflow = 0;
 	snprintf(num, sizeof(num), "HTTP/1.1 %03d ", (int)status);
-	rb_str(&o, num);
-	rb_put(&o, reason, rl);
-	rb_str(&o, "\r\n");
+	hh_str(&o, num);
+	hh_put(&o, reason, rl);
+	hh_str(&o, "\r\n");
 	if (lua_getfield(L, idx, "headers") == LUA_TTABLE) {
 		lua_pushnil(L);
 		while (lua_next(L, -2)) {
@@ -1245,17 +1222,17 @@ int hl_reply_send(lua_State *L, struct px_lua_call *c, int idx)
 	       !(s->flags & (PX_STF_REQ_CLOSE | PX_STF_UPGRADE));
 	if (status != 204 && status != 304) {
 		snprintf(num, sizeof(num), "content-length: %zu\r\n", bl);
-		rb_str(&o, num);
+		hh_str(&o, num);
 	} else {
 		bl = 0;
 	}
 	if (!keep)
-		rb_str(&o, "connection: close\r\n");
+		hh_str(&o, "connection: close\r\n");
 	else if (s->req.vmin == 0)
-		rb_str(&o, "connection: keep-alive\r\n");
-	rb_str(&o, "\r\n");
+		hh_str(&o, "connection: keep-alive\r\n");
+	hh_str(&o, "\r\n");
 	if (!(s->flags & PX_STF_HEAD))
-		rb_put(&o, body, bl);
+		hh_put(&o, body, bl);
 	if (o.overflow)
 		return luaL_error(L, "reply: too large (at most tune.bufsize bytes)");
 	px_stream_local_dyn(s, (int)status, 'L', c->run->dir == PX_USE_RES ? 'H' : 'R', o.p, o.len,
